@@ -1,0 +1,1 @@
+"""The Newsroom Django project: settings, URLs, WSGI/ASGI entry points and API wiring."""

@@ -1,0 +1,1 @@
+"""Settings modules: ``base`` reads the environment, ``dev``/``test``/``production`` adjust it."""

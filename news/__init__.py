@@ -1,0 +1,1 @@
+"""The newsroom: news pages, body blocks, reusable people and organisations, publishing."""

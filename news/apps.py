@@ -1,0 +1,10 @@
+"""App config for the newsroom; connects signal handlers on ready()."""
+
+from django.apps import AppConfig
+
+
+class NewsConfig(AppConfig):
+    name = "news"
+    label = "news"
+    verbose_name = "Newsroom"
+    default_auto_field = "django.db.models.BigAutoField"

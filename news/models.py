@@ -1,0 +1,184 @@
+"""The news pages: NewsIndexPage (a listing) and NewsPage (a post built from body blocks)."""
+
+from __future__ import annotations
+
+import math
+
+from django.db import models
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtail_headless_preview.models import HeadlessMixin
+
+from news import representation as rep
+from news.blocks import NewsBodyBlock
+from news.snippets import NewsCategory, Organisation, Person  # noqa: F401 (models of this app)
+
+WORDS_PER_MINUTE = 230
+
+
+class NewsIndexPage(HeadlessMixin, Page):
+    intro = RichTextField(features=["bold", "italic", "link"], blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["news.NewsPage"]
+
+    class Meta:
+        verbose_name = "news index"
+
+
+class NewsPageTag(TaggedItemBase):
+    content_object = ParentalKey("news.NewsPage", on_delete=models.CASCADE, related_name="tagged")
+
+
+class NewsPageAuthor(Orderable):
+    page = ParentalKey("news.NewsPage", on_delete=models.CASCADE, related_name="authors")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("person")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "author"
+
+
+class NewsPage(HeadlessMixin, Page):
+    subtitle = models.CharField(max_length=255, blank=True)
+    date = models.DateTimeField(
+        "Publication date",
+        null=True,
+        blank=True,
+        help_text="Shown on the post; leave blank to use the moment it is first published.",
+    )
+    byline = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='A free byline, e.g. "The Foundation team"; shown with or instead of authors.',
+    )
+    summary = models.TextField(
+        max_length=300,
+        blank=True,
+        help_text="One or two plain sentences for cards, feeds and search engines (300 max).",
+    )
+    feature_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    feature_image_alt = models.CharField(
+        "Feature image alt text",
+        max_length=300,
+        blank=True,
+        help_text="Leave blank to use the image's own description.",
+    )
+    category = models.ForeignKey(
+        NewsCategory, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tags = ClusterTaggableManager(through=NewsPageTag, blank=True)
+    body = StreamField(NewsBodyBlock(), blank=True)
+    canonical_url = models.URLField(
+        blank=True, help_text="Only if this post first appeared elsewhere (e.g. a member's site)."
+    )
+    # Kept up to date on save from authors and body, for cards, filters and cache fan-out.
+    organisations = ParentalManyToManyField(Organisation, blank=True, related_name="news_pages")
+    people = ParentalManyToManyField(Person, blank=True, related_name="news_pages")
+    reading_time = models.PositiveSmallIntegerField(default=1, editable=False)
+    # Where an imported post came from (its source file), so re-imports update it in place.
+    source_path = models.CharField(max_length=500, blank=True, db_index=True, editable=False)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("subtitle"),
+        MultiFieldPanel(
+            [FieldPanel("date"), InlinePanel("authors", label="Author"), FieldPanel("byline")],
+            "Publication",
+        ),
+        FieldPanel("summary"),
+        MultiFieldPanel([FieldPanel("feature_image"), FieldPanel("feature_image_alt")], "Image"),
+        MultiFieldPanel([FieldPanel("category"), FieldPanel("tags")], "Filing"),
+        FieldPanel("body"),
+    ]
+    promote_panels = [*Page.promote_panels, FieldPanel("canonical_url")]
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("subtitle"),
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
+
+    parent_page_types = ["news.NewsIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "news post"
+
+    # Derived values ----------------------------------------------------------------------------
+    @property
+    def display_date(self):
+        return self.date or self.first_published_at or self.latest_revision_created_at
+
+    def body_text(self) -> str:
+        """The visible words of the body (for reading time, summaries and coverage checks)."""
+        parts: list[str] = []
+        for block in self.body:
+            value = block.value
+            if block.block_type == "paragraph":
+                parts.append(rep.plain_text(value.source))
+            elif block.block_type == "heading":
+                parts.append(value["text"])
+            elif block.block_type == "quote":
+                parts.append(value["text"])
+            elif block.block_type == "code":
+                parts.append(value["code"])
+            elif block.block_type == "table":
+                for row in (value or {}).get("data") or []:
+                    parts.extend(str(cell) for cell in row if cell)
+            elif block.block_type == "image":
+                parts.append(value.get("caption") or "")
+            elif block.block_type == "boilerplate":
+                override = value.get("boilerplate_override")
+                organisation = value.get("organisation")
+                source = override.source if override else getattr(organisation, "boilerplate", "")
+                parts.append(rep.plain_text(source))
+        return " ".join(p for p in parts if p)
+
+    def referenced_people_and_organisations(self) -> tuple[set[int], set[int]]:
+        people: set[int] = {author.person_id for author in self.authors.all() if author.person_id}
+        organisations: set[int] = set()
+        for block in self.body:
+            if block.block_type in {"quote", "bio"} and block.value.get("person") is not None:
+                people.add(block.value["person"].pk)
+            elif block.block_type == "boilerplate" and block.value.get("organisation"):
+                organisations.add(block.value["organisation"].pk)
+        organisations.update(
+            pk
+            for pk in Person.objects.filter(pk__in=people, organisation__isnull=False).values_list(
+                "organisation_id", flat=True
+            )
+        )
+        return people, organisations
+
+    def refresh_derived_fields(self) -> None:
+        words = len((self.title + " " + self.summary + " " + self.body_text()).split())
+        self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        people, organisations = self.referenced_people_and_organisations()
+        self.people.set(sorted(people))
+        self.organisations.set(sorted(organisations))
+
+    def full_clean(self, *args, **kwargs):
+        self.refresh_derived_fields()
+        super().full_clean(*args, **kwargs)
+
+    def save(self, *args, **kwargs):
+        if self.date is None and self.live:
+            self.date = self.first_published_at or timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None:
+            self.refresh_derived_fields()
+        return super().save(*args, **kwargs)

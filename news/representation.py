@@ -1,0 +1,489 @@
+"""Shared pieces of Newsroom's JSON: images with renditions, people, organisations, rich text.
+
+Blocks and pages build their API form from these functions, so an image or a person looks the
+same wherever it appears. A ``Resolver`` collects every object a set of streams refers to,
+loads each kind in one query (images with their renditions in two), and serves them to the
+chooser blocks while it is active: the query count of a page does not grow with its blocks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import nh3
+from django.db.models import Model, Prefetch
+from wagtail import blocks
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Page
+from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, extract_attrs
+
+IMAGE_ALIGNMENTS = [("full", "Full width"), ("left", "Float left"), ("right", "Float right")]
+
+# Widths every image is offered in, each in its own format and as WebP.
+RENDITION_WIDTHS = (480, 960, 1600)
+RENDITION_SPECS = tuple(
+    spec for width in RENDITION_WIDTHS for spec in (f"width-{width}", f"width-{width}|format-webp")
+)
+SOCIAL_IMAGE_SPEC = "fill-1200x630|format-jpeg"
+
+_active: ContextVar[Resolver | None] = ContextVar("newsroom_resolver", default=None)
+
+
+def active_resolver() -> Resolver | None:
+    return _active.get()
+
+
+# --- The resolver ---------------------------------------------------------------------------
+
+RICH_TEXT_REF = re.compile(r"<(?:a|embed)\b([^>]*)>")
+
+
+class Resolver:
+    """Bulk loader for everything that streams and pages refer to.
+
+    Use: ``want_*``/``collect_stream`` to note what is needed, ``load()`` once, then render
+    inside ``with resolver.active():``. Unpublished snippets and pages are left out unless
+    ``include_drafts`` (editor preview) is set.
+    """
+
+    def __init__(self, *, request=None, include_drafts: bool = False) -> None:
+        self.request = request
+        self.include_drafts = include_drafts
+        self.wanted: dict[type[Model], set[int]] = defaultdict(set)
+        self.loaded: dict[type[Model], dict[int, Model]] = defaultdict(dict)
+        self.missing: dict[type[Model], set[int]] = defaultdict(set)
+        self.extra_specs: set[str] = set()
+
+    # Noting what is needed ------------------------------------------------------------------
+    def want(self, model: type[Model], pk: Any) -> None:
+        if pk is None or pk == "":
+            return
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return
+        key = self._key(model)
+        if pk not in self.loaded[key] and pk not in self.missing[key]:
+            self.wanted[key].add(pk)
+
+    def want_image(self, pk: Any) -> None:
+        self.want(get_image_model(), pk)
+
+    def collect_stream(self, stream_block: blocks.Block, raw_data: Iterable[dict]) -> None:
+        for item in raw_data or []:
+            child = stream_block.child_blocks.get(item.get("type"))
+            if child is not None:
+                self._collect(child, item.get("value"))
+
+    def collect_rich_text(self, html: str) -> None:
+        for match in RICH_TEXT_REF.finditer(html or ""):
+            attrs = extract_attrs(match.group(1))
+            if attrs.get("linktype") == "page":
+                self.want(Page, attrs.get("id"))
+            elif attrs.get("linktype") == "document":
+                self.want(get_document_model(), attrs.get("id"))
+            elif attrs.get("embedtype") == "image":
+                self.want_image(attrs.get("id"))
+
+    def _collect(self, block: blocks.Block, raw: Any) -> None:
+        if raw is None:
+            return
+        if isinstance(block, blocks.StreamBlock):
+            self.collect_stream(block, raw)
+        elif isinstance(block, blocks.StructBlock):
+            if isinstance(raw, dict):
+                for name, child in block.child_blocks.items():
+                    self._collect(child, raw.get(name))
+        elif isinstance(block, blocks.ListBlock):
+            for item in raw:
+                value = item.get("value") if isinstance(item, dict) and "type" in item else item
+                self._collect(block.child_block, value)
+        elif isinstance(block, blocks.ChooserBlock):
+            self.want(block.model_class, raw)
+        elif isinstance(block, blocks.RichTextBlock):
+            self.collect_rich_text(raw)
+
+    # Loading ---------------------------------------------------------------------------------
+    def load(self) -> Resolver:
+        """Load everything wanted: snippets first (they point at images), images last."""
+        from news.snippets import Organisation, Person
+
+        self._load(Person, lambda qs: qs.select_related("organisation"))
+        for person in self.loaded[Person].values():
+            self.want_image(person.headshot_id)
+            if person.organisation_id and self._visible(person.organisation):
+                self.loaded[Organisation].setdefault(person.organisation_id, person.organisation)
+        self._load(Organisation)
+        for organisation in self.loaded[Organisation].values():
+            self.want_image(organisation.logo_id)
+        self._load(Page)
+        self._load(get_document_model())
+        self._load_images()
+        return self
+
+    def _load(self, model: type[Model], adjust=None) -> None:
+        key = self._key(model)
+        ids = self.wanted.pop(key, set()) - set(self.loaded[key])
+        if not ids:
+            return
+        queryset = key._default_manager.filter(pk__in=ids)
+        if key is Page:
+            queryset = queryset if self.include_drafts else queryset.live().public()
+        elif hasattr(key, "live") and not self.include_drafts:
+            queryset = queryset.filter(live=True)
+        if adjust is not None:
+            queryset = adjust(queryset)
+        self.loaded[key].update({obj.pk: obj for obj in queryset})
+        self.missing[key].update(ids - set(self.loaded[key]))
+
+    def _load_images(self) -> None:
+        image_model = get_image_model()
+        ids = self.wanted.pop(image_model, set()) - set(self.loaded[image_model])
+        if not ids:
+            return
+        specs = RENDITION_SPECS + tuple(sorted(self.extra_specs))
+        rendition_model = image_model.get_rendition_model()
+        queryset = image_model._default_manager.filter(pk__in=ids).prefetch_related(
+            Prefetch(
+                "renditions",
+                queryset=rendition_model.objects.filter(filter_spec__in=specs),
+                to_attr="prefetched_renditions",
+            )
+        )
+        self.loaded[image_model].update({image.pk: image for image in queryset})
+        self.missing[image_model].update(ids - set(self.loaded[image_model]))
+
+    def _visible(self, obj: Model) -> bool:
+        return self.include_drafts or getattr(obj, "live", True)
+
+    @staticmethod
+    def _key(model: type[Model]) -> type[Model]:
+        if issubclass(model, Page):
+            return Page
+        return model._meta.concrete_model
+
+    # Serving ---------------------------------------------------------------------------------
+    def get(self, model: type[Model], pk: Any) -> Model | None:
+        if pk is None:
+            return None
+        key = self._key(model)
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        if pk not in self.loaded[key] and pk not in self.missing[key]:
+            # Not collected in advance: load it now (correct, but one more query).
+            self.want(key, pk)
+            self.load()
+        return self.loaded[key].get(pk)
+
+    def image(self, image_or_pk: Any) -> Model | None:
+        pk = getattr(image_or_pk, "pk", image_or_pk)
+        return self.get(get_image_model(), pk)
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[Resolver]:
+        token = _active.set(self)
+        try:
+            yield self
+        finally:
+            _active.reset(token)
+
+
+@contextlib.contextmanager
+def resolving(resolver: Resolver | None = None) -> Iterator[Resolver]:
+    """Activate ``resolver`` (or reuse the active one, or start a fresh one)."""
+    current = resolver or active_resolver() or Resolver()
+    if active_resolver() is current:
+        yield current
+        return
+    with current.active():
+        yield current
+
+
+# --- Images ---------------------------------------------------------------------------------
+
+
+def _prefetched(image: Model | None) -> Model | None:
+    resolver = active_resolver()
+    if image is None or resolver is None:
+        return image
+    if hasattr(image, "prefetched_renditions"):
+        return image
+    return resolver.image(image) or image
+
+
+def image_data(image: Model | None, *, alt: str | None = None) -> dict | None:
+    """An image as a frontend needs it: size, alt text and ready ``srcset`` strings."""
+    image = _prefetched(image)
+    if image is None:
+        return None
+    renditions = image.get_renditions(*RENDITION_SPECS)
+    items = []
+    for spec in RENDITION_SPECS:
+        rendition = renditions[spec]
+        fmt = "webp" if "format-webp" in spec else _format_of(image)
+        items.append(
+            {
+                "url": rendition.url,
+                "width": rendition.width,
+                "height": rendition.height,
+                "format": fmt,
+            }
+        )
+    default = [r for r in items if r["format"] != "webp"]
+    webp = [r for r in items if r["format"] == "webp"]
+    middle = default[min(1, len(default) - 1)]
+    return {
+        "id": image.pk,
+        "title": image.title,
+        "alt": alt if alt is not None else (image.description or ""),
+        "width": image.width,
+        "height": image.height,
+        "src": middle["url"],
+        "renditions": items,
+        "srcset": _srcset(default),
+        "srcset_webp": _srcset(webp),
+    }
+
+
+def _format_of(image: Model) -> str:
+    name = (image.file.name or "").rsplit(".", 1)[-1].lower()
+    return {"jpg": "jpeg"}.get(name, name or "jpeg")
+
+
+def _srcset(renditions: list[dict]) -> str:
+    seen: dict[int, str] = {}
+    for rendition in renditions:
+        seen.setdefault(rendition["width"], rendition["url"])
+    return ", ".join(f"{url} {width}w" for width, url in sorted(seen.items()))
+
+
+def related_image(obj: Model, field: str) -> Model | None:
+    """``obj.<field>`` (an image FK), taken from the active resolver when there is one."""
+    pk = getattr(obj, f"{field}_id")
+    if pk is None:
+        return None
+    resolver = active_resolver()
+    return resolver.image(pk) if resolver is not None else getattr(obj, field)
+
+
+def social_image_data(image: Model | None) -> dict | None:
+    image = _prefetched(image)
+    if image is None:
+        return None
+    rendition = image.get_rendition(SOCIAL_IMAGE_SPEC)
+    return {"url": rendition.url, "width": rendition.width, "height": rendition.height}
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+def page_path(page: Page | None) -> str:
+    """The page's path on the frontend, e.g. ``/news/some-post/`` ("" when not routable)."""
+    if page is None:
+        return ""
+    resolver = active_resolver()
+    request = resolver.request if resolver else None
+    parts = page.get_url_parts(request=request)
+    return parts[2] if parts else ""
+
+
+# --- People and organisations ---------------------------------------------------------------
+
+
+def organisation_data(organisation: Model | None) -> dict | None:
+    if organisation is None:
+        return None
+    return {
+        "id": organisation.pk,
+        "slug": organisation.slug,
+        "name": organisation.name,
+        "website": organisation.website,
+        "membership_level": organisation.membership_level,
+        "logo": image_data(related_image(organisation, "logo")),
+    }
+
+
+def person_data(person: Model | None) -> dict | None:
+    if person is None:
+        return None
+    organisation = person.organisation if person.organisation_id else None
+    resolver = active_resolver()
+    if organisation is not None and resolver and not resolver._visible(organisation):
+        organisation = None
+    return {
+        "id": person.pk,
+        "slug": person.slug,
+        "name": person.name,
+        "role": person.role,
+        "organisation": organisation_data(organisation),
+        "headshot": image_data(related_image(person, "headshot")),
+        "bio_html": rich_text_html(person.bio),
+    }
+
+
+def free_attribution(name: str, role: str, organisation: str) -> dict:
+    """A quote attribution typed by the editor: the same shape as ``person_data``."""
+    return {
+        "id": None,
+        "slug": "",
+        "name": name,
+        "role": role,
+        "organisation": {
+            "id": None,
+            "slug": "",
+            "name": organisation,
+            "website": "",
+            "membership_level": "none",
+            "logo": None,
+        }
+        if organisation
+        else None,
+        "headshot": None,
+        "bio_html": "",
+    }
+
+
+# --- Rich text ------------------------------------------------------------------------------
+
+ALLOWED_TAGS = {
+    "p", "br", "b", "strong", "i", "em", "u", "s", "del", "sup", "sub", "code", "pre", "kbd",
+    "a", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "hr", "img", "figure",
+    "figcaption", "table", "thead", "tbody", "tr", "th", "td", "caption", "span", "div", "dl",
+    "dt", "dd", "abbr", "mark", "small",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "srcset", "sizes", "alt", "width", "height", "class", "loading"},
+    "th": {"colspan", "rowspan", "scope"},
+    "td": {"colspan", "rowspan"},
+    "ol": {"start"},
+    "abbr": {"title"},
+    "*": {"id", "class"},
+}
+
+
+def _page_link(attrs: dict) -> str:
+    resolver = active_resolver()
+    page = resolver.get(Page, attrs.get("id")) if resolver else None
+    if page is None:
+        return "<a>"
+    return f'<a href="{page_path(page)}">'
+
+
+def _document_link(attrs: dict) -> str:
+    resolver = active_resolver()
+    document = resolver.get(get_document_model(), attrs.get("id")) if resolver else None
+    if document is None:
+        return "<a>"
+    return f'<a href="{document.url}">'
+
+
+def _image_embed(attrs: dict) -> str:
+    resolver = active_resolver()
+    image = resolver.image(attrs.get("id")) if resolver else None
+    data = image_data(image, alt=attrs.get("alt")) if image is not None else None
+    if data is None:
+        return ""
+    fmt = attrs.get("format") or "fullwidth"
+    return (
+        f'<img src="{data["src"]}" srcset="{data["srcset"]}" width="{data["width"]}" '
+        f'height="{data["height"]}" alt="{_escape(data["alt"])}" class="richtext-image {fmt}" '
+        'loading="lazy">'
+    )
+
+
+def _escape(text: str) -> str:
+    return (
+        (text or "").replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    ).replace(">", "&gt;")
+
+
+_LINKS = LinkRewriter(rules={"page": _page_link, "document": _document_link})
+_EMBEDS = EmbedRewriter(rules={"image": _image_embed})
+
+
+def rich_text_html(source: str) -> str:
+    """Wagtail's stored rich text as HTML a browser renders: frontend paths, rendition URLs.
+
+    The result is sanitised (no scripts, event handlers or ``javascript:`` links), whatever
+    the source, so imported or hand-edited HTML cannot carry them to a frontend.
+    """
+    if not source:
+        return ""
+    with resolving() as resolver:
+        resolver.collect_rich_text(source)
+        resolver.load()
+        html = _EMBEDS(_LINKS(source))
+    return sanitise_html(html)
+
+
+def sanitise_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener",
+    )
+
+
+def plain_text(html: str) -> str:
+    """Visible text of an HTML fragment (for word counts, summaries and search)."""
+    text = nh3.clean(html or "", tags=set())
+    return re.sub(r"\s+", " ", _unescape(text)).strip()
+
+
+def _unescape(text: str) -> str:
+    import html as html_module
+
+    return html_module.unescape(text)
+
+
+# --- Video embeds ---------------------------------------------------------------------------
+
+YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be"}
+VIMEO_HOSTS = {"vimeo.com", "www.vimeo.com", "player.vimeo.com"}
+
+
+def parse_video_url(url: str) -> dict | None:
+    """YouTube or Vimeo page URL → provider, id and a privacy-friendly embed URL; else None."""
+    try:
+        parsed = urlparse(url.strip())
+    except ValueError:
+        return None
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme not in {"http", "https"}:
+        return None
+    if host in YOUTUBE_HOSTS:
+        video_id = ""
+        if host == "youtu.be":
+            video_id = parsed.path.strip("/").split("/")[0]
+        elif parsed.path == "/watch":
+            video_id = (parse_qs(parsed.query).get("v") or [""])[0]
+        elif parsed.path.startswith(("/embed/", "/shorts/", "/live/")):
+            video_id = parsed.path.split("/")[2]
+        if re.fullmatch(r"[A-Za-z0-9_-]{6,20}", video_id):
+            return {
+                "provider": "youtube",
+                "video_id": video_id,
+                "embed_url": f"https://www.youtube-nocookie.com/embed/{video_id}",
+            }
+    if host in VIMEO_HOSTS:
+        match = re.search(r"/(\d{3,12})(?:/|$)", parsed.path)
+        if match:
+            video_id = match.group(1)
+            return {
+                "provider": "vimeo",
+                "video_id": video_id,
+                "embed_url": f"https://player.vimeo.com/video/{video_id}?dnt=1",
+            }
+    return None

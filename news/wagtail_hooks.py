@@ -1,0 +1,41 @@
+"""Admin registration: People, Organisations and Categories as snippets with their own menus."""
+
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from news.snippets import NewsCategory, Organisation, Person
+
+
+class OrganisationViewSet(SnippetViewSet):
+    model = Organisation
+    icon = "group"
+    menu_label = "Organisations"
+    list_display = ["name", "membership_level", "website", "live"]
+    list_filter = ["membership_level", "live"]
+    search_fields = ["name"]
+
+
+class PersonViewSet(SnippetViewSet):
+    model = Person
+    icon = "user"
+    menu_label = "People"
+    list_display = ["name", "role", "organisation", "live"]
+    list_filter = ["live"]
+    search_fields = ["name", "role"]
+
+
+class NewsCategoryViewSet(SnippetViewSet):
+    model = NewsCategory
+    icon = "tag"
+    menu_label = "Categories"
+    list_display = ["name", "slug"]
+
+
+class NewsroomViewSetGroup(SnippetViewSetGroup):
+    items = (OrganisationViewSet, PersonViewSet, NewsCategoryViewSet)
+    menu_icon = "folder-open-inverse"
+    menu_label = "Newsroom"
+    menu_name = "newsroom"
+
+
+register_snippet(NewsroomViewSetGroup)

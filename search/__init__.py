@@ -1,0 +1,1 @@
+"""News search: the search endpoint and how posts are indexed."""
