@@ -168,8 +168,9 @@ class NewsPage(HeadlessMixin, Page):
         words = len((self.title + " " + self.summary + " " + self.body_text()).split())
         self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
         people, organisations = self.referenced_people_and_organisations()
-        self.people.set(sorted(people))
-        self.organisations.set(sorted(organisations))
+        # Instances, not ids: modelcluster keeps them in memory until the page is saved.
+        self.people.set(list(Person.objects.filter(pk__in=people)))
+        self.organisations.set(list(Organisation.objects.filter(pk__in=organisations)))
 
     def full_clean(self, *args, **kwargs):
         self.refresh_derived_fields()

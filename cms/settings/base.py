@@ -186,5 +186,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # One line per background task is noise in development and in tests.
+        "django_tasks": {"level": "WARNING"},
     },
 }
