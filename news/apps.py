@@ -8,3 +8,9 @@ class NewsConfig(AppConfig):
     label = "news"
     verbose_name = "Newsroom"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # API response cache: bump the content generation whenever readers' content changes.
+        from news import api_cache
+
+        api_cache.connect_signals()

@@ -16,6 +16,7 @@ from wagtail.search import index
 from wagtail_headless_preview.models import HeadlessMixin
 
 from news import representation as rep
+from news.api_cache import ContentGeneration  # noqa: F401 (registers the model)
 from news.blocks import NewsBodyBlock
 from news.snippets import NewsCategory, Organisation, Person  # noqa: F401 (models of this app)
 

@@ -1,0 +1,255 @@
+"""The API's content generation and response cache, correct across any number of processes.
+
+Every cached API response and every ETag is keyed by a *content generation*: one integer in
+a one-row table, bumped (inside the writer's transaction) whenever anything readers can see
+changes — a page published, unpublished, moved or deleted, a snippet published or deleted,
+an image, document, redirect, site or view restriction changed. Each API request reads the
+generation once (one query); a response cached under an older generation is never served
+again, so even a per-process local-memory cache cannot hand out stale content after another
+process published something.
+
+Page expiry is time-based (no signal fires when ``expire_at`` passes), so the row also keeps
+the earliest future ``expire_at`` among live pages: the first request after that moment bumps
+the generation itself.
+
+``invalidate(reason)`` is the one entry point for writers (the publishing pipeline calls it);
+``connect_signals()`` wires the Django/Wagtail signals to it and runs from ``NewsConfig.ready``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+GENERATION_ROW_ID = 1
+# A Page.save() that only touches these fields is a draft being saved: readers see nothing new.
+DRAFT_ONLY_FIELDS = frozenset(
+    {
+        "draft_title",
+        "has_unpublished_changes",
+        "latest_revision",
+        "latest_revision_created_at",
+        "locked",
+        "locked_at",
+        "locked_by",
+        "live_revision",
+    }
+)
+
+
+class ContentGeneration(models.Model):
+    """One row: the number every API cache key and ETag includes."""
+
+    value = models.BigIntegerField(default=1)
+    changed_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=200, blank=True)
+    # The next moment a live page expires: the generation must change then, without a signal.
+    next_expiry = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "news"
+        verbose_name = "API content generation"
+
+
+# --- Reading and bumping the generation -------------------------------------------------------
+
+
+def current_generation(request: Any = None) -> int:
+    """The content generation; read once per request (memoised on ``request``)."""
+    if request is not None:
+        cached = getattr(request, "_newsroom_generation", None)
+        if cached is not None:
+            return cached
+    row = (
+        ContentGeneration.objects.filter(pk=GENERATION_ROW_ID)
+        .values_list("value", "next_expiry")
+        .first()
+    )
+    if row is None:
+        value = invalidate("generation row created")
+    else:
+        value, next_expiry = row
+        if next_expiry is not None and next_expiry <= timezone.now():
+            value = invalidate("a live page expired")
+    if request is not None:
+        request._newsroom_generation = value
+    return value
+
+
+def _next_expiry():
+    from wagtail.models import Page
+
+    return (
+        Page.objects.filter(live=True, expire_at__gt=timezone.now())
+        .order_by("expire_at")
+        .values_list("expire_at", flat=True)
+        .first()
+    )
+
+
+def invalidate(reason: str) -> int:
+    """Bump the content generation: every cached API response and ETag becomes obsolete.
+
+    Runs inside the caller's transaction when there is one, so readers see the new number
+    exactly when they can see the new content. Returns the new generation.
+    """
+    next_expiry = _next_expiry()
+    reason = (reason or "")[:200]
+    with transaction.atomic():
+        updated = ContentGeneration.objects.filter(pk=GENERATION_ROW_ID).update(
+            value=F("value") + 1,
+            changed_at=timezone.now(),
+            reason=reason,
+            next_expiry=next_expiry,
+        )
+        if not updated:
+            try:
+                with transaction.atomic():
+                    ContentGeneration.objects.create(
+                        pk=GENERATION_ROW_ID, value=1, reason=reason, next_expiry=next_expiry
+                    )
+            except IntegrityError:  # another process created it first
+                ContentGeneration.objects.filter(pk=GENERATION_ROW_ID).update(
+                    value=F("value") + 1, reason=reason, next_expiry=next_expiry
+                )
+        value = ContentGeneration.objects.values_list("value", flat=True).get(
+            pk=GENERATION_ROW_ID
+        )
+    logger.debug("API content generation %s (%s)", value, reason)
+    return value
+
+
+# --- The response cache -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    status: int
+    content_type: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def response_cache():
+    return caches[getattr(settings, "NEWSROOM_API_CACHE_ALIAS", "default")]
+
+
+def request_key(request: Any) -> str:
+    """What identifies a public GET: host, path and the sorted query parameters."""
+    params = sorted((k, v) for k, values in request.GET.lists() for v in values)
+    query = "&".join(f"{k}={v}" for k, v in params)
+    return f"{request.get_host()}{request.path}?{query}"
+
+
+def etag_for(generation: int, key: str) -> str:
+    """A strong ETag: the response is a pure function of (generation, request key)."""
+    digest = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
+    return f'"g{generation}-{digest}"'
+
+
+def _cache_key(generation: int, key: str) -> str:
+    digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    return f"newsroom:api:{generation}:{digest}"
+
+
+def get_cached(generation: int, key: str) -> CachedResponse | None:
+    try:
+        return response_cache().get(_cache_key(generation, key))
+    except Exception:  # a cache outage degrades to rendering, never to an error
+        logger.warning("API response cache read failed", exc_info=True)
+        return None
+
+
+def set_cached(generation: int, key: str, response: CachedResponse) -> None:
+    timeout = getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
+    try:
+        response_cache().set(_cache_key(generation, key), response, timeout)
+    except Exception:
+        logger.warning("API response cache write failed", exc_info=True)
+
+
+# --- Signals ----------------------------------------------------------------------------------
+
+
+def _on_page_save(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
+    if raw or not getattr(instance, "live", False):
+        return
+    if update_fields is not None and set(update_fields) <= DRAFT_ONLY_FIELDS:
+        return
+    invalidate(f"live page {instance.pk} saved")
+
+
+def _on_draftable_save(sender, instance, update_fields=None, raw=False, **kwargs):
+    # Draft-state snippets: only a change to the live row is visible to readers.
+    if raw or not getattr(instance, "live", True):
+        return
+    if update_fields is not None and set(update_fields) <= DRAFT_ONLY_FIELDS:
+        return
+    invalidate(f"{sender._meta.label} {instance.pk} saved")
+
+
+def _on_change(sender, instance=None, **kwargs):
+    if kwargs.get("raw"):
+        return
+    label = sender._meta.label if hasattr(sender, "_meta") else str(sender)
+    invalidate(f"{label} {getattr(instance, 'pk', '')} changed")
+
+
+_connected = False
+
+
+def connect_signals() -> None:
+    """Connect every change readers can see to ``invalidate`` (idempotent)."""
+    global _connected
+    if _connected:
+        return
+    _connected = True
+
+    from django.db.models.signals import post_delete, post_save
+    from taggit.models import Tag
+    from wagtail import signals as wagtail_signals
+    from wagtail.contrib.redirects.models import Redirect
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+    from wagtail.models import Page, PageViewRestriction, Site, get_page_models
+
+    from news.snippets import NewsCategory, Organisation, Person
+
+    uid = "newsroom_api_cache"
+    for signal in (
+        wagtail_signals.page_published,
+        wagtail_signals.page_unpublished,
+        wagtail_signals.post_page_move,
+        wagtail_signals.published,
+        wagtail_signals.unpublished,
+    ):
+        signal.connect(_on_change, dispatch_uid=f"{uid}:{id(signal)}")
+    for model in {Page, *get_page_models()}:
+        post_save.connect(_on_page_save, sender=model, dispatch_uid=f"{uid}:save:{model._meta.label}")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:del:{model._meta.label}")
+    for model in (Organisation, Person):
+        post_save.connect(
+            _on_draftable_save, sender=model, dispatch_uid=f"{uid}:save:{model._meta.label}"
+        )
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:del:{model._meta.label}")
+    for model in (
+        NewsCategory,
+        get_image_model(),
+        get_document_model(),
+        Redirect,
+        Site,
+        PageViewRestriction,
+        Tag,
+    ):
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"{uid}:save:{model._meta.label}")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:del:{model._meta.label}")
