@@ -427,12 +427,6 @@ class CodeBlock(blocks.StructBlock):
     language = blocks.ChoiceBlock(choices=CODE_LANGUAGES, default="text")
     code = blocks.TextBlock(help_text="Pasted as is; whitespace is kept.")
 
-    def clean(self, value):
-        value = super().clean(value)
-        if not (value.get("code") or "").strip():
-            _raise_struct_errors({"code": "The code block is empty: paste some code or remove it."})
-        return value
-
     def get_api_representation(self, value, context=None):
         return {"language": value.get("language") or "text", "code": value.get("code") or ""}
 
@@ -469,6 +463,7 @@ class TableBlock(WagtailTableBlock):
         description = "A table of data."
         preview_value = {
             "data": [["Level", "Members"], ["Premier", "12"], ["General", "40"]],
+            "table_header_choice": "row",
             "first_row_is_table_header": True,
         }
         template = "news/blocks/table.html"

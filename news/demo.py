@@ -671,6 +671,7 @@ class DemoLoader:
                         "table",
                         {
                             "data": rows,
+                            "table_header_choice": "row",
                             "first_row_is_table_header": True,
                             "first_col_is_header": False,
                             "table_caption": caption,
