@@ -14,3 +14,8 @@ class NewsConfig(AppConfig):
         from news import api_cache
 
         api_cache.connect_signals()
+
+        # Publishing pipeline: one ChangeEvent per editor action → API cache, webhooks, CDN.
+        from news import publishing
+
+        publishing.connect_signals()

@@ -19,6 +19,7 @@ from news import representation as rep
 from news.api_cache import ContentGeneration  # noqa: F401 (registers the model)
 from news.blocks import NewsBodyBlock
 from news.snippets import NewsCategory, Organisation, Person  # noqa: F401 (models of this app)
+from news.webhooks import DeliveryLog  # noqa: F401 (registers the model)
 
 WORDS_PER_MINUTE = 230
 

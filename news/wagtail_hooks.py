@@ -1,5 +1,6 @@
 """Admin registration: People, Organisations and Categories as snippets with their own menus."""
 
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -39,3 +40,11 @@ class NewsroomViewSetGroup(SnippetViewSetGroup):
 
 
 register_snippet(NewsroomViewSetGroup)
+
+
+@hooks.register("register_admin_viewset")
+def register_webhook_delivery_log():
+    # Settings → Webhook deliveries: the publishing pipeline's log, with "Resend".
+    from news.webhooks import DeliveryLogViewSet
+
+    return DeliveryLogViewSet("webhook_deliveries")

@@ -178,6 +178,39 @@ WAGTAIL_HEADLESS_PREVIEW = {
     "ENFORCE_TRAILING_SLASH": True,
 }
 
+# --- Newsroom: publishing webhooks (news/publishing.py, news/webhooks.py) --------------------
+# Endpoints told about every publish/unpublish/move/delete, as signed JSON POSTs.
+NEWSROOM_WEBHOOK_URLS = env_list("NEWSROOM_WEBHOOK_URLS")
+NEWSROOM_WEBHOOK_SECRET = env_str("NEWSROOM_WEBHOOK_SECRET")
+NEWSROOM_WEBHOOK_MAX_ATTEMPTS = env_int("NEWSROOM_WEBHOOK_MAX_ATTEMPTS", 5)
+NEWSROOM_WEBHOOK_TIMEOUT = float(env_str("NEWSROOM_WEBHOOK_TIMEOUT") or 5)  # seconds
+NEWSROOM_WEBHOOK_BACKOFF = float(env_str("NEWSROOM_WEBHOOK_BACKOFF") or 2)  # first retry delay
+NEWSROOM_WEBHOOK_LOG_DAYS = env_int("NEWSROOM_WEBHOOK_LOG_DAYS", 30)
+# Frontend paths of the feeds, revalidated whenever a live post changes.
+NEWSROOM_FEED_PATHS = env_list("NEWSROOM_FEED_PATHS", "/feed.xml,/atom.xml")
+# Background work. "default" stays immediate (Wagtail's reference index must be current when
+# the publishing pipeline reads it); "newsroom" (webhooks, CDN purges) runs on a thread pool
+# in the web process, so nothing extra has to run. Production may point it at a worker-backed
+# backend, e.g. NEWSROOM_TASK_BACKEND=django_tasks_db.DatabaseBackend (see docs/publishing.md).
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "newsroom": {
+        "BACKEND": env_str("NEWSROOM_TASK_BACKEND", "news.webhooks.BackgroundThreadBackend"),
+    },
+}
+# Optional CDN purge through wagtail.contrib.frontend_cache, fed by the same paths as the
+# webhooks: e.g. NEWSROOM_FRONTEND_CACHE_BACKEND=wagtail.contrib.frontend_cache.backends.
+# CloudflareBackend and NEWSROOM_FRONTEND_CACHE_OPTIONS='{"BEARER_TOKEN": "…", "ZONEID": "…"}'.
+if env_str("NEWSROOM_FRONTEND_CACHE_BACKEND"):
+    import json as _json
+
+    WAGTAILFRONTENDCACHE = {
+        "default": {
+            "BACKEND": env_str("NEWSROOM_FRONTEND_CACHE_BACKEND"),
+            **_json.loads(env_str("NEWSROOM_FRONTEND_CACHE_OPTIONS") or "{}"),
+        }
+    }
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
