@@ -1,0 +1,302 @@
+"""Headless preview: checking preview tokens, rebuilding drafts, cleaning up old preview rows.
+
+wagtail-headless-preview stores each "Preview" click as a ``PagePreview`` row holding the
+unsaved page as JSON, and sends the editor's browser to the frontend with a signed token.
+The package checks the token's signature but not its age and leaves endpoints to the
+project. Here every token is checked for signature, age (``NEWSROOM_PREVIEW_TOKEN_MAX_AGE``)
+and content type before anything is read, and the draft is turned into JSON by
+``news.serializers.page_detail`` — the function that builds published pages too.
+
+Organisation and Person drafts are previewed the same way: the admin's preview of a snippet
+stores the unsaved snippet in a ``PagePreview`` row and the frontend receives a sample news
+post built around it (see ``sample_post``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
+from django.db import models
+from django.utils.http import urlencode
+from wagtail.blocks import StreamValue
+from wagtail.models import Page
+from wagtail.rich_text import RichText
+from wagtail_headless_preview.models import (
+    HeadlessPreviewMixin,
+    PagePreview,
+    get_client_root_url_from_site,
+)
+
+from news.serializers import page_detail
+
+# The salt wagtail-headless-preview signs page tokens with; snippet tokens use it too, so
+# one check covers both.
+TOKEN_SALT = "headlesspreview.token"
+# Opportunistic cleanup runs at most this often (seconds), from the preview endpoint.
+CLEANUP_INTERVAL = 600
+CLEANUP_CACHE_KEY = "newsroom:preview-cleanup"
+
+
+@dataclass
+class PreviewError(Exception):
+    """A preview request that cannot be answered; ``status`` is the HTTP status to send."""
+
+    status: int
+    detail: str
+    code: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def token_signer() -> TimestampSigner:
+    return TimestampSigner(salt=TOKEN_SALT)
+
+
+def snippet_models() -> tuple[type[models.Model], ...]:
+    from news.snippets import Organisation, Person
+
+    return (Organisation, Person)
+
+
+def previewable_model(content_type: str) -> type[models.Model]:
+    """The model named by ``content_type`` ("app_label.model"), if it can be previewed."""
+    app_label, _, model_name = content_type.strip().partition(".")
+    if not app_label or not model_name:
+        raise PreviewError(400, "content_type must look like 'news.newspage'.", "bad-content-type")
+    try:
+        model = apps.get_model(app_label, model_name)
+    except (LookupError, ValueError):
+        model = None
+    is_page = (
+        model is not None and issubclass(model, Page) and issubclass(model, HeadlessPreviewMixin)
+    )
+    if model is None or not (is_page or model in snippet_models()):
+        raise PreviewError(
+            400,
+            f"'{content_type}' is not a content type that can be previewed.",
+            "bad-content-type",
+        )
+    return model
+
+
+def check_token(token: str) -> str:
+    """The token's signed value, if its signature is good and it is younger than the limit."""
+    if not token:
+        raise PreviewError(400, "The preview token is missing.", "missing-token")
+    try:
+        return token_signer().unsign(token, max_age=settings.NEWSROOM_PREVIEW_TOKEN_MAX_AGE)
+    except SignatureExpired as exc:
+        raise PreviewError(
+            410,
+            "This preview link has expired. Click Preview in the editor again for a new one.",
+            "expired-token",
+        ) from exc
+    except BadSignature as exc:
+        raise PreviewError(403, "The preview token is not valid.", "invalid-token") from exc
+
+
+def _signed_type(identifier: str) -> str:
+    """The content type a token names in its signed value ("" when it names only an id)."""
+    fields = dict(part.partition("=")[::2] for part in identifier.split(";"))
+    return (fields.get("page_type") or fields.get("snippet") or "").lower()
+
+
+def load_preview(content_type: str, token: str) -> models.Model:
+    """The unsaved object behind a preview token (a specific page, or a snippet).
+
+    Raises ``PreviewError`` for a missing, tampered, expired, unknown or mismatched token.
+    """
+    if not content_type:
+        raise PreviewError(400, "The content_type parameter is missing.", "bad-content-type")
+    model = previewable_model(content_type)
+    identifier = check_token(token)
+    expected = ContentType.objects.get_for_model(model)
+    signed_type = _signed_type(identifier)
+    if signed_type and signed_type != f"{expected.app_label}.{expected.model}":
+        raise PreviewError(400, "The token was issued for another content type.", "type-mismatch")
+    row = PagePreview.objects.filter(token=token).first()
+    if row is None:
+        # Good signature, but the row is gone: it was cleaned up after the token expired.
+        raise PreviewError(
+            410,
+            "This preview is no longer available. Click Preview in the editor again.",
+            "expired-token",
+        )
+    if row.content_type_id != expected.pk:
+        raise PreviewError(400, "The token was issued for another content type.", "type-mismatch")
+    if issubclass(model, Page):
+        return row.as_page()
+    content = json.loads(row.content_json)
+    obj = model.from_serializable_data(content)
+    obj.pk = content.get("pk")
+    return obj
+
+
+def preview_payload(request, content_type: str, token: str) -> dict[str, Any]:
+    """The JSON for a preview request: exactly what the published page detail would be.
+
+    The one function behind both /api/v3/preview/ and /api/v2/preview/.
+    """
+    clean_expired_previews_now_and_then()
+    obj = load_preview(content_type, token)
+    page = obj if isinstance(obj, Page) else sample_post(obj)
+    return page_detail(page, request=request, include_drafts=True)
+
+
+# --- Snippets: a sample post around the draft ----------------------------------------------
+
+
+def _block(stream_block, name: str, value: Any) -> tuple[str, Any]:
+    return (name, stream_block.child_blocks[name].normalize(value))
+
+
+def sample_post(snippet: models.Model) -> Page:
+    """An unsaved news post showing ``snippet`` (a draft Organisation or Person) in context.
+
+    Blocks hold the draft object itself, so the body shows the unpublished text while every
+    block still produces its JSON through its own ``get_api_representation``.
+    """
+    from news.models import NewsPage
+    from news.snippets import Organisation
+
+    page = NewsPage(title="", slug="sample-preview")
+    stream_block = page.body.stream_block
+    if isinstance(snippet, Organisation):
+        name = snippet.name or "New organisation"
+        page.title = f"{name} joins the Foundation"
+        page.summary = f"A sample press release showing how {name}'s details read in a post."
+        children = [
+            _block(
+                stream_block,
+                "paragraph",
+                RichText(
+                    f"<p>This sample post shows the draft of {_escape(name)} as readers will "
+                    "see it at the foot of a press release. The announcement itself would "
+                    "go here.</p>"
+                ),
+            )
+        ]
+        if snippet.logo_id:
+            children.append(
+                _block(
+                    stream_block,
+                    "image",
+                    {
+                        "image": snippet.logo,
+                        "alt_text": f"{name} logo",
+                        "alignment": "right",
+                        "max_width": 200,
+                        "caption": "",
+                        "credit": "",
+                    },
+                )
+            )
+        children.append(
+            _block(
+                stream_block,
+                "boilerplate",
+                {"organisation": snippet, "boilerplate_override": RichText("")},
+            )
+        )
+    else:
+        name = snippet.name or "New person"
+        page.title = f"A sample post quoting {name}"
+        page.summary = f"A sample post showing how {name} appears in quotes and bios."
+        children = [
+            _block(
+                stream_block,
+                "paragraph",
+                RichText(
+                    f"<p>This sample post shows the draft of {_escape(name)} as readers will "
+                    "see it in a quote and a bio card.</p>"
+                ),
+            ),
+            _block(
+                stream_block,
+                "quote",
+                {
+                    "text": "Working in the open makes every one of us better at what we do.",
+                    "person": snippet,
+                    "attribution_name": "",
+                    "attribution_role": "",
+                    "attribution_organisation": "",
+                },
+            ),
+            _block(stream_block, "bio", {"person": snippet, "heading": f"About {name}"}),
+        ]
+    page.body = StreamValue(stream_block, children)
+    return page
+
+
+def _escape(text: str) -> str:
+    from django.utils.html import escape
+
+    return escape(text)
+
+
+def snippet_preview_url(snippet: models.Model, request=None) -> str:
+    """Store the unsaved ``snippet`` for preview and return the frontend URL that shows it."""
+    content_type = ContentType.objects.get_for_model(snippet)
+    label = f"{content_type.app_label}.{content_type.model}"
+    token = token_signer().sign(f"snippet={label};id={snippet.pk or ''}")
+    content = snippet.serializable_data()
+    content["pk"] = snippet.pk
+    PagePreview.objects.update_or_create(
+        token=token,
+        defaults={
+            "content_type": content_type,
+            "content_json": json.dumps(content, cls=DjangoJSONEncoder),
+        },
+    )
+    from wagtail.models import Site
+
+    site = Site.find_for_request(request) if request is not None else None
+    site = site or Site.objects.filter(is_default_site=True).first()
+    if site is not None:
+        root = get_client_root_url_from_site(site)
+    else:
+        root = settings.WAGTAIL_HEADLESS_PREVIEW["CLIENT_URLS"]["default"].rstrip("/") + "/"
+    return f"{root}?{urlencode({'content_type': label, 'token': token})}"
+
+
+# --- Cleanup --------------------------------------------------------------------------------
+
+
+def clean_expired_previews(max_age: int | None = None) -> int:
+    """Delete preview rows whose token has expired (or no longer verifies); return how many.
+
+    ``PagePreview.created_at`` is only a date, so the age comes from the token's signed
+    timestamp. Rows older than the lifetime in whole days go in one bulk delete first.
+    """
+    max_age = settings.NEWSROOM_PREVIEW_TOKEN_MAX_AGE if max_age is None else max_age
+    days = math.ceil(max_age / 86400) + 1
+    cutoff = datetime.date.today() - datetime.timedelta(days=days)
+    deleted, _ = PagePreview.objects.filter(created_at__lt=cutoff).delete()
+    signer = token_signer()
+    stale = []
+    for pk, token in PagePreview.objects.values_list("pk", "token").iterator():
+        try:
+            signer.unsign(token, max_age=max_age)
+        except BadSignature:  # includes SignatureExpired
+            stale.append(pk)
+    if stale:
+        removed, _ = PagePreview.objects.filter(pk__in=stale).delete()
+        deleted += removed
+    return deleted
+
+
+def clean_expired_previews_now_and_then() -> None:
+    """Run ``clean_expired_previews`` at most once per ``CLEANUP_INTERVAL`` per cache."""
+    if cache.add(CLEANUP_CACHE_KEY, True, timeout=CLEANUP_INTERVAL):
+        clean_expired_previews()
