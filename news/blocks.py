@@ -118,7 +118,10 @@ class HeadingBlock(blocks.StructBlock):
         anchor = value.get("anchor") or ""
         if anchor and not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", anchor):
             _raise_struct_errors(
-                {"anchor": "Use letters, digits and hyphens, starting with a letter (e.g. about-us)."}
+                {
+                    "anchor": "Use letters, digits and hyphens, starting with a letter "
+                    "(e.g. about-us)."
+                }
             )
         return value
 
@@ -165,14 +168,14 @@ class ImageBlock(blocks.StructBlock):
     def clean(self, value):
         value = super().clean(value)
         image = value.get("image")
-        if image is not None and not (value.get("alt_text") or "").strip():
-            if not (getattr(image, "description", "") or "").strip():
-                _raise_struct_errors(
-                    {
-                        "alt_text": "This image has no description: write alt text that says "
-                        "what it shows."
-                    }
-                )
+        has_alt = bool((value.get("alt_text") or "").strip())
+        if image is not None and not has_alt and not (image.description or "").strip():
+            _raise_struct_errors(
+                {
+                    "alt_text": "This image has no description: write alt text that says "
+                    "what it shows."
+                }
+            )
         return value
 
     def get_api_representation(self, value, context=None):
@@ -313,7 +316,10 @@ class BioBlock(blocks.StructBlock):
     )
 
     def get_api_representation(self, value, context=None):
-        return {"heading": value.get("heading") or "", "person": rep.person_data(value.get("person"))}
+        return {
+            "heading": value.get("heading") or "",
+            "person": rep.person_data(value.get("person")),
+        }
 
     def get_preview_value(self):
         from news.snippets import Person
@@ -331,7 +337,7 @@ class BioBlock(blocks.StructBlock):
 class BoilerplateBlock(blocks.StructBlock):
     organisation = ResolvedSnippetChooserBlock(
         "news.Organisation",
-        help_text="Shows \"About <name>\" with the organisation's current published boilerplate.",
+        help_text='Shows "About <name>" with the organisation\'s current published boilerplate.',
     )
     boilerplate_override = blocks.RichTextBlock(
         required=False,
@@ -448,7 +454,9 @@ class TableBlock(WagtailTableBlock):
 
     def get_api_representation(self, value, context=None):
         value = value or {}
-        rows = [[cell if cell is not None else "" for cell in row] for row in value.get("data") or []]
+        rows = [
+            [cell if cell is not None else "" for cell in row] for row in value.get("data") or []
+        ]
         has_header = bool(value.get("first_row_is_table_header")) and bool(rows)
         return {
             "caption": value.get("table_caption") or "",
@@ -483,4 +491,3 @@ class NewsBodyBlock(blocks.StreamBlock):
 
     class Meta:
         help_text = "Compose the post from these blocks; each explains itself when chosen."
-

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.core.files.images import ImageFile
 from django.db import transaction
@@ -595,7 +594,7 @@ class DemoLoader:
             title=spec["title"],
             slug=spec["slug"],
             subtitle=spec.get("subtitle", ""),
-            date=datetime(year, month, day, 9, 0, tzinfo=dt_timezone.utc),
+            date=datetime(year, month, day, 9, 0, tzinfo=UTC),
             byline=spec.get("byline", ""),
             summary=spec["summary"],
             feature_image=feature,
@@ -656,7 +655,10 @@ class DemoLoader:
                 blocks.append(("bio", {"person": people[args[0]].pk, "heading": args[1]}))
             elif kind == "about":
                 blocks.append(
-                    ("boilerplate", {"organisation": organisations[args[0]].pk, "boilerplate_override": ""})
+                    (
+                        "boilerplate",
+                        {"organisation": organisations[args[0]].pk, "boilerplate_override": ""},
+                    )
                 )
             elif kind == "cta":
                 blocks.append(("call_to_action", {"label": args[0], "page": None, "url": args[1]}))

@@ -68,7 +68,9 @@ def test_image_block_requires_alt_text_when_image_has_none():
 def test_image_block_accepts_the_image_description_as_alt():
     image = make_image(description="Logo of Example Corp")
     block = blocks.ImageBlock()
-    value = block.clean(block.to_python({"image": image.pk, "alignment": "right", "max_width": 250}))
+    value = block.clean(
+        block.to_python({"image": image.pk, "alignment": "right", "max_width": 250})
+    )
     assert value["max_width"] == 250
     assert value["alignment"] == "right"
 
@@ -252,7 +254,10 @@ def test_editor_creates_and_publishes_a_post_with_every_block(
     }
     body = streamfield(
         [
-            ("paragraph", rich_text('<p>Hello <b>world</b> and <a href="https://x.org">x</a>.</p>')),
+            (
+                "paragraph",
+                rich_text('<p>Hello <b>world</b> and <a href="https://x.org">x</a>.</p>'),
+            ),
             ("heading", {"text": "Section", "level": "h2", "anchor": ""}),
             (
                 "image",
@@ -276,7 +281,10 @@ def test_editor_creates_and_publishes_a_post_with_every_block(
                 },
             ),
             ("bio", {"person": person.pk, "heading": "About the speaker"}),
-            ("boilerplate", {"organisation": organisation.pk, "boilerplate_override": rich_text("")}),
+            (
+                "boilerplate",
+                {"organisation": organisation.pk, "boilerplate_override": rich_text("")},
+            ),
             ("call_to_action", {"label": "Join", "page": "", "url": "https://example.org/join"}),
             ("embed", {"url": "https://vimeo.com/76979871", "title": "Video", "caption": ""}),
             ("code", {"language": "python", "code": "print('hi')"}),
@@ -307,7 +315,8 @@ def test_editor_creates_and_publishes_a_post_with_every_block(
     response = editor_client.post(url, data)
     if response.status_code != 302:
         body_errors = response.context["form"].errors.get("body")
-        pytest.fail(f"form refused: {body_errors.as_data()[0].as_json_data() if body_errors else response.context['form'].errors}")
+        errors = body_errors.as_data()[0].as_json_data() if body_errors else None
+        pytest.fail(f"form refused: {errors or response.context['form'].errors}")
     page = NewsPage.objects.get(slug="example-corp-joins")
     assert page.live
     assert [block.block_type for block in page.body] == [

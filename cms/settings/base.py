@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # /api/ only: CORS for NEWSROOM_CORS_ORIGINS, HEAD, ETag/Cache-Control/304 (cms/api/middleware.py)
+    "cms.api.middleware.ApiEdgeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -171,8 +173,19 @@ NEWSROOM_CORS_ORIGINS = env_list("NEWSROOM_CORS_ORIGINS") or [NEWSROOM_FRONTEND_
 # How long a preview token stays valid, in seconds.
 NEWSROOM_PREVIEW_TOKEN_MAX_AGE = env_int("NEWSROOM_PREVIEW_TOKEN_MAX_AGE", 3600)
 
+# --- Newsroom: public API caching (news/api_cache.py, cms/api/http.py) ----------------------
+# Browsers/CDNs may reuse an API answer this many seconds without revalidating (0: always ask;
+# revalidation is a cheap 304 keyed by the content generation).
+NEWSROOM_API_MAX_AGE = env_int("NEWSROOM_API_MAX_AGE", 0)
+# Lifetime of a rendered answer in Django's cache (stale ones are never served: keys change).
+NEWSROOM_API_CACHE_TIMEOUT = env_int("NEWSROOM_API_CACHE_TIMEOUT", 3600)
+# Benchmarks only: honour the X-Newsroom-Bypass-Cache header (a full render on every request).
+NEWSROOM_API_BENCH_BYPASS = env_bool("NEWSROOM_API_BENCH_BYPASS", False)
+
 WAGTAIL_HEADLESS_PREVIEW = {
-    "CLIENT_URLS": {"default": env_str("NEWSROOM_PREVIEW_URL") or f"{NEWSROOM_FRONTEND_URL}/preview"},
+    "CLIENT_URLS": {
+        "default": env_str("NEWSROOM_PREVIEW_URL") or f"{NEWSROOM_FRONTEND_URL}/preview"
+    },
     "SERVE_BASE_URL": NEWSROOM_FRONTEND_URL,
     "REDIRECT_ON_PREVIEW": False,
     "ENFORCE_TRAILING_SLASH": True,
