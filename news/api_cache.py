@@ -60,6 +60,9 @@ class ContentGeneration(models.Model):
         app_label = "news"
         verbose_name = "API content generation"
 
+    def __str__(self) -> str:
+        return f"generation {self.value} ({self.reason})"
+
 
 # --- Reading and bumping the generation -------------------------------------------------------
 
@@ -122,9 +125,7 @@ def invalidate(reason: str) -> int:
                 ContentGeneration.objects.filter(pk=GENERATION_ROW_ID).update(
                     value=F("value") + 1, reason=reason, next_expiry=next_expiry
                 )
-        value = ContentGeneration.objects.values_list("value", flat=True).get(
-            pk=GENERATION_ROW_ID
-        )
+        value = ContentGeneration.objects.values_list("value", flat=True).get(pk=GENERATION_ROW_ID)
     logger.debug("API content generation %s (%s)", value, reason)
     return value
 
@@ -234,14 +235,16 @@ def connect_signals() -> None:
         wagtail_signals.unpublished,
     ):
         signal.connect(_on_change, dispatch_uid=f"{uid}:{id(signal)}")
+
+    def on_save_and_delete(model, save_handler=_on_change) -> None:
+        label = model._meta.label
+        post_save.connect(save_handler, sender=model, dispatch_uid=f"{uid}:save:{label}")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:del:{label}")
+
     for model in {Page, *get_page_models()}:
-        post_save.connect(_on_page_save, sender=model, dispatch_uid=f"{uid}:save:{model._meta.label}")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:del:{model._meta.label}")
+        on_save_and_delete(model, _on_page_save)
     for model in (Organisation, Person):
-        post_save.connect(
-            _on_draftable_save, sender=model, dispatch_uid=f"{uid}:save:{model._meta.label}"
-        )
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:del:{model._meta.label}")
+        on_save_and_delete(model, _on_draftable_save)
     for model in (
         NewsCategory,
         get_image_model(),
@@ -251,5 +254,4 @@ def connect_signals() -> None:
         PageViewRestriction,
         Tag,
     ):
-        post_save.connect(_on_change, sender=model, dispatch_uid=f"{uid}:save:{model._meta.label}")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:del:{model._meta.label}")
+        on_save_and_delete(model)

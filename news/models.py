@@ -10,6 +10,7 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -28,6 +29,8 @@ class NewsIndexPage(HeadlessMixin, Page):
     intro = RichTextField(features=["bold", "italic", "link"], blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    # API v2 and Wagtail's stock v3 pages endpoints: browser-ready HTML, as in Newsroom's own.
+    api_fields = [APIField("intro", serializer=rep.ResolvedRichTextField())]
 
     parent_page_types = ["home.HomePage"]
     subpage_types = ["news.NewsPage"]
@@ -105,6 +108,18 @@ class NewsPage(HeadlessMixin, Page):
         FieldPanel("body"),
     ]
     promote_panels = [*Page.promote_panels, FieldPanel("canonical_url")]
+    # API v2 and Wagtail's stock v3 pages endpoints. The body is the same as in Newsroom's
+    # /api/v3/news/ endpoints: each block's get_api_representation, references resolved.
+    api_fields = [
+        APIField("subtitle"),
+        APIField("date"),
+        APIField("byline"),
+        APIField("summary"),
+        APIField("reading_time"),
+        APIField("tags"),
+        APIField("canonical_url"),
+        APIField("body", serializer=rep.ResolvedStreamField()),
+    ]
 
     search_fields = [
         *Page.search_fields,
@@ -132,9 +147,7 @@ class NewsPage(HeadlessMixin, Page):
             value = block.value
             if block.block_type == "paragraph":
                 parts.append(rep.plain_text(value.source))
-            elif block.block_type == "heading":
-                parts.append(value["text"])
-            elif block.block_type == "quote":
+            elif block.block_type == "heading" or block.block_type == "quote":
                 parts.append(value["text"])
             elif block.block_type == "code":
                 parts.append(value["code"])

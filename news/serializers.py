@@ -10,30 +10,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from wagtail.models import Page
 
 from news import representation as rep
-from news.models import NewsPage, NewsPageAuthor
+from news.models import NewsPage, NewsPageAuthor, NewsPageTag
 from news.snippets import Organisation
 
 RELATED_POSTS = 3
 
 
 def news_queryset() -> QuerySet[NewsPage]:
-    """Live, public news posts with what a card needs, newest first."""
+    """Live, public, unexpired news posts with what a card needs, newest first."""
     return (
-        NewsPage.objects.live()
-        .public()
+        rep.reader_visible(NewsPage.objects.all())
         .select_related("category")
         .order_by("-date", "-pk")
     )
 
 
-def with_card_prefetches(queryset: QuerySet[NewsPage], *, include_drafts: bool = False):
+def card_prefetches(*, include_drafts: bool = False) -> list[Prefetch | str]:
+    """What a card needs besides the page row: authors, tags, organisations (3 queries)."""
     person_filter = Q() if include_drafts else Q(person__live=True)
-    organisation_qs = Organisation.objects.all() if include_drafts else Organisation.objects.filter(live=True)
-    return queryset.prefetch_related(
+    organisation_qs = (
+        Organisation.objects.all() if include_drafts else Organisation.objects.filter(live=True)
+    )
+    return [
         Prefetch(
             "authors",
             queryset=NewsPageAuthor.objects.filter(person_filter)
@@ -42,6 +44,19 @@ def with_card_prefetches(queryset: QuerySet[NewsPage], *, include_drafts: bool =
         ),
         "tags",
         Prefetch("organisations", queryset=organisation_qs.order_by("name")),
+    ]
+
+
+def with_card_prefetches(queryset: QuerySet[NewsPage], *, include_drafts: bool = False):
+    return queryset.prefetch_related(*card_prefetches(include_drafts=include_drafts))
+
+
+def _is_bare(page: NewsPage) -> bool:
+    """Fetched from the database without card prefetches (and not a preview in memory)."""
+    return (
+        page.pk is not None
+        and "authors" not in getattr(page, "_prefetched_objects_cache", {})
+        and not getattr(page, "_cluster_related_objects", None)
     )
 
 
@@ -97,31 +112,41 @@ def news_cards(
         return [_card(page) for page in pages]
 
 
-def related_posts(page: NewsPage, limit: int = RELATED_POSTS) -> list[NewsPage]:
-    """Up to ``limit`` live posts sharing an organisation or a tag with ``page``."""
-    organisation_ids = [org.pk for org in page.organisations.all()]
-    tag_ids = [tag.pk for tag in page.tags.all()]
-    if not organisation_ids and not tag_ids:
-        return []
+def _related_rows(page: NewsPage, limit: int) -> list[NewsPage]:
+    """Up to ``limit`` live posts sharing an organisation or a tag with ``page`` (one query)."""
+    if _is_bare(page):
+        # The page's own organisations and tags as subqueries: no query to read them first.
+        organisation_ids = NewsPage.organisations.through.objects.filter(
+            newspage_id=page.pk
+        ).values("organisation_id")
+        tag_ids = NewsPageTag.objects.filter(content_object_id=page.pk).values("tag_id")
+    else:  # prefetched, or a preview's in-memory relations
+        organisation_ids = [org.pk for org in page.organisations.all()]
+        tag_ids = [tag.pk for tag in page.tags.all()]
+        if not organisation_ids and not tag_ids:
+            return []
     queryset = (
         news_queryset()
         .exclude(pk=page.pk)
         .filter(Q(organisations__in=organisation_ids) | Q(tagged__tag_id__in=tag_ids))
         .distinct()
     )
-    ids = list(queryset.values_list("pk", flat=True)[:limit])
-    if not ids:
-        return []
-    pages = with_card_prefetches(news_queryset().filter(pk__in=ids))
-    by_id = {p.pk: p for p in pages}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    return list(queryset[:limit])
+
+
+def related_posts(page: NewsPage, limit: int = RELATED_POSTS) -> list[NewsPage]:
+    """Up to ``limit`` live posts sharing an organisation or a tag with ``page``, as cards."""
+    related = _related_rows(page, limit)
+    prefetch_related_objects(related, *card_prefetches())
+    return related
 
 
 def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> dict[str, Any]:
     """The full JSON of any page type: the same code path for published pages and previews.
 
-    ``page`` must be the specific page; for a NewsPage it should come from
-    ``with_card_prefetches`` (a preview page carries its authors and tags in memory).
+    ``page`` must be the specific page. A NewsPage may come from ``with_card_prefetches``, be
+    a preview carrying its authors and tags in memory, or come bare from ``news_queryset()``
+    — then its card data and its related posts' are prefetched together (fewest queries).
     """
     resolver = rep.Resolver(request=request, include_drafts=include_drafts)
     data: dict[str, Any] = {
@@ -133,8 +158,14 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
         "seo": {},
     }
     if isinstance(page, NewsPage):
-        related = related_posts(page) if page.pk else []
+        related = _related_rows(page, RELATED_POSTS) if page.pk else []
+        bare = [page] if _is_bare(page) else []
+        prefetch_related_objects(
+            bare + related, *card_prefetches(include_drafts=include_drafts and bool(bare))
+        )
         _want_card_images(resolver, page)
+        if page.feature_image_id:
+            resolver.extra_specs.add(rep.SOCIAL_IMAGE_SPEC)
         for other in related:
             _want_card_images(resolver, other)
         resolver.collect_stream(page.body.stream_block, page.body.raw_data)
@@ -157,16 +188,15 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
         "first_published_at": page.first_published_at.isoformat()
         if page.first_published_at
         else None,
-        "last_published_at": page.last_published_at.isoformat()
-        if page.last_published_at
-        else None,
+        "last_published_at": page.last_published_at.isoformat() if page.last_published_at else None,
         "locale": "en",
     }
     return data
 
 
 def _seo(page: Page) -> dict[str, Any]:
-    feature = rep.related_image(page, "feature_image") if hasattr(page, "feature_image") else None
+    # Not hasattr(page, "feature_image"): that would load the image, one query more.
+    feature = rep.related_image(page, "feature_image") if isinstance(page, NewsPage) else None
     summary = getattr(page, "summary", "")
     return {
         "title": page.seo_title or page.title,

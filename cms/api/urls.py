@@ -6,12 +6,32 @@ Routers must be added to Wagtail's v3 ``api`` object before ``api.urls`` is firs
 from django.urls import path
 from wagtail.api.v3.urls import api as v3
 
-from cms.api import preview
+from cms.api import news, people, preview, stock
+from cms.api.v2 import api_router as v2_router
 from search import api as search_api
 
+# Wagtail's own v3 pages endpoints: only what an anonymous reader may see (no expired pages).
+stock.install()
+
+v3.title = "Newsroom API"
+v3.description = (
+    "Wagtail's API v3 with Newsroom's endpoints: news cards and fully resolved posts, route "
+    "lookup by path, organisations, persons, feeds. Errors are application/problem+json."
+)
+v3.add_router("/news/", news.router)
+v3.add_router("/route/", news.route_router)
+v3.add_router("/organisations/", people.organisations_router)
+v3.add_router("/persons/", people.persons_router)
+v3.add_router("/feeds/", news.feeds_router)
+v3.add_router("/", news.ping_router)
 v3.add_router("/search/", search_api.router)
 v3.add_router("/preview/", preview.router)
 
-urlpatterns = [
-    path("v3/", v3.urls),
-]
+urlpatterns = [path("v3/", v3.urls)]
+
+# The preview engineer's v2 view, once it exists (it must precede the v2 router's routes).
+v2_preview_view = getattr(preview, "v2_preview_view", None)
+if v2_preview_view is not None:
+    urlpatterns.append(path("v2/preview/", v2_preview_view, name="newsroom_v2_preview"))
+
+urlpatterns.append(path("v2/", v2_router.urls))

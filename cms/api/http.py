@@ -1,0 +1,134 @@
+"""HTTP plumbing shared by Newsroom's public endpoints: strict parameters, ETag, 304, caching.
+
+``public_response`` is the one path every public GET of Newsroom's routers takes:
+
+1. unknown or repeated query parameters → 400 problem details (before any work);
+2. the content generation is read (one query) and the ETag derived from it and the request;
+   a matching ``If-None-Match`` answers 304 at that point;
+3. the response cache (``news.api_cache``) is consulted under the same generation;
+4. otherwise the view renders, and the bytes are cached for the next request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from ninja.errors import HttpError
+from wagtail.api.v3.errors import problem_response
+
+from news import api_cache
+from news.api_cache import CachedResponse
+
+JSON = "application/json"
+BENCH_BYPASS_HEADER = "HTTP_X_NEWSROOM_BYPASS_CACHE"
+
+
+class ProblemError(Exception):
+    """Raise in a public view to answer with problem details (and never cache the answer)."""
+
+    def __init__(self, status: int, detail: str, errors: list[dict] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+
+
+def cache_control() -> str:
+    max_age = int(getattr(settings, "NEWSROOM_API_MAX_AGE", 0))
+    return f"public, max-age={max_age}, must-revalidate"
+
+
+def json_bytes(data: Any) -> bytes:
+    return json.dumps(
+        data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+
+
+def json_result(data: Any, status: int = 200) -> CachedResponse:
+    return CachedResponse(status=status, content_type=JSON, body=json_bytes(data))
+
+
+def check_parameters(request: HttpRequest, allowed: Iterable[str]) -> None:
+    """Unknown or repeated query parameters are mistakes the client should hear about."""
+    allowed = set(allowed)
+    errors = []
+    for name, values in request.GET.lists():
+        if name not in allowed:
+            errors.append(
+                {
+                    "type": "unknown_parameter",
+                    "loc": ["query", name],
+                    "msg": f"Unknown parameter. Allowed: {', '.join(sorted(allowed)) or 'none'}.",
+                }
+            )
+        elif len(values) > 1:
+            errors.append(
+                {"type": "repeated_parameter", "loc": ["query", name], "msg": "Give it once."}
+            )
+    if errors:
+        raise ProblemError(400, "Invalid query parameters", errors)
+
+
+def if_none_match(request: HttpRequest, etag: str) -> bool:
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    # Weak comparison (RFC 9110 13.1.2): a W/ prefix does not matter for If-None-Match.
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in candidates
+
+
+def _finish(response: HttpResponse, etag: str) -> HttpResponse:
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control()
+    return response
+
+
+def _bypass_cache(request: HttpRequest) -> bool:
+    # Benchmarks only: measure a real full render behind a running server.
+    return bool(getattr(settings, "NEWSROOM_API_BENCH_BYPASS", False)) and bool(
+        request.META.get(BENCH_BYPASS_HEADER)
+    )
+
+
+def public_response(
+    request: HttpRequest,
+    render: Callable[[], CachedResponse],
+    *,
+    allowed: Iterable[str] = (),
+) -> HttpResponse:
+    """Answer a public GET: checked parameters, ETag/304, cached or freshly rendered bytes."""
+    try:
+        check_parameters(request, allowed)
+    except ProblemError as error:
+        return problem_response(status=error.status, detail=error.detail, errors=error.errors)
+
+    generation = api_cache.current_generation(request)
+    key = api_cache.request_key(request)
+    etag = api_cache.etag_for(generation, key)
+    if if_none_match(request, etag):
+        return _finish(HttpResponse(status=304), etag)
+
+    bypass = _bypass_cache(request)
+    cached = None if bypass else api_cache.get_cached(generation, key)
+    if cached is None:
+        try:
+            cached = render()
+        except ProblemError as error:
+            return problem_response(status=error.status, detail=error.detail, errors=error.errors)
+        except HttpError as error:
+            return problem_response(status=error.status_code, detail=str(error))
+        if not bypass:
+            api_cache.set_cached(generation, key, cached)
+
+    response = HttpResponse(cached.body, status=cached.status, content_type=cached.content_type)
+    for name, value in cached.headers:
+        response[name] = value
+    return _finish(response, etag)

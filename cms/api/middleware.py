@@ -1,0 +1,115 @@
+"""The API's edge: CORS for the frontend origins, HEAD, and ETag/Cache-Control for every GET.
+
+- CORS: only origins in ``NEWSROOM_CORS_ORIGINS`` get ``Access-Control-Allow-Origin``, and
+  only for GET, HEAD and OPTIONS (preflight) under ``/api/``; no credentials. Every API
+  response varies on ``Origin``.
+- HEAD is answered as the GET without a body (Django Ninja only routes GET).
+- Newsroom's own endpoints set a generation-based ETag themselves (see ``cms.api.http``);
+  any other successful GET under ``/api/`` (Wagtail's stock v3/v2 endpoints, search) gets a
+  content-hash ETag, ``Cache-Control`` and ``If-None-Match`` → 304 here. Preview answers are
+  never marked public. Error answers are ``no-store``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+
+from cms.api.http import cache_control, if_none_match
+
+API_PREFIX = "/api/"
+CORS_METHODS = "GET, HEAD, OPTIONS"
+CORS_REQUEST_HEADERS = {"accept", "accept-language", "content-type", "if-none-match"}
+PREFLIGHT_MAX_AGE = "86400"
+
+
+def _allowed_origin(request: HttpRequest) -> str | None:
+    origin = request.headers.get("Origin")
+    if origin and origin in set(getattr(settings, "NEWSROOM_CORS_ORIGINS", ())):
+        return origin
+    return None
+
+
+def _is_private_path(path: str) -> bool:
+    return "/preview/" in path
+
+
+class ApiEdgeMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+
+        origin = _allowed_origin(request)
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            return self._preflight(request, origin)
+
+        is_head = request.method == "HEAD"
+        if is_head:
+            request.method = "GET"
+        response = self.get_response(request)
+        if is_head:
+            request.method = "HEAD"
+
+        if request.method in ("GET", "HEAD"):
+            response = self._http_caching(request, response)
+            if origin is not None:
+                response["Access-Control-Allow-Origin"] = origin
+                response["Access-Control-Expose-Headers"] = "ETag, Content-Type"
+        patch_vary_headers(response, ("Origin",))
+        if is_head and not getattr(response, "streaming", False):
+            length = len(response.content)
+            response.content = b""
+            response["Content-Length"] = str(length)
+        return response
+
+    @staticmethod
+    def _preflight(request: HttpRequest, origin: str | None) -> HttpResponse:
+        response = HttpResponse(status=204)
+        method = request.headers.get("Access-Control-Request-Method", "").upper()
+        asked = {
+            h.strip().lower()
+            for h in request.headers.get("Access-Control-Request-Headers", "").split(",")
+            if h.strip()
+        }
+        if origin is not None and method in {"GET", "HEAD"} and asked <= CORS_REQUEST_HEADERS:
+            response["Access-Control-Allow-Origin"] = origin
+            response["Access-Control-Allow-Methods"] = CORS_METHODS
+            if asked:
+                response["Access-Control-Allow-Headers"] = ", ".join(sorted(asked))
+            response["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+        patch_vary_headers(response, ("Origin",))
+        return response
+
+    @staticmethod
+    def _http_caching(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if _is_private_path(request.path):
+            if not response.has_header("Cache-Control"):
+                response["Cache-Control"] = "private, no-store"
+            return response
+        if response.status_code >= 400:
+            if not response.has_header("Cache-Control"):
+                response["Cache-Control"] = "no-store"
+            return response
+        if response.status_code != 200 or response.has_header("ETag"):
+            return response
+        if getattr(response, "streaming", False):
+            return response
+        etag = '"h' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
+        authenticated = "HTTP_AUTHORIZATION" in request.META
+        if not response.has_header("Cache-Control"):
+            # A bearer token may see drafts (v3 ?version=draft): never in a shared cache.
+            response["Cache-Control"] = "private, no-cache" if authenticated else cache_control()
+        if if_none_match(request, etag):
+            not_modified = HttpResponse(status=304)
+            for header in ("Cache-Control", "Vary"):
+                if response.has_header(header):
+                    not_modified[header] = response[header]
+            response = not_modified
+        response["ETag"] = etag
+        return response

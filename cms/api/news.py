@@ -1,0 +1,342 @@
+"""Newsroom's v3 routers: news listing and detail, route lookup, feeds, and a trivial ping.
+
+Every page JSON comes from ``news.serializers`` (``news_cards`` / ``page_detail``); these views
+only choose *which* pages, check parameters, and go through ``public_response`` for ETag,
+304 and the response cache.
+"""
+
+# Django Ninja declares parameters as Query(...)/Path(...) defaults, by design.
+# ruff: noqa: B008
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import HttpRequest, HttpResponse
+from ninja import Path, Query, Router
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.models import Page, Site
+
+from cms.api import schemas
+from cms.api.http import JSON, ProblemError, json_result, public_response
+from news import representation as rep
+from news.api_cache import CachedResponse
+from news.feeds import FEED_FORMATS, render_feed
+from news.models import NewsPage, NewsPageTag
+from news.serializers import news_cards, news_queryset, page_detail, with_card_prefetches
+
+PROBLEM = "application/problem+json"
+ERRORS = {400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem}
+LIMIT_MAX = 100
+MAX_OFFSET = 1_000_000
+MAX_PATH = 1024
+MAX_ID = 2**62  # larger ids would overflow the database's integer, i.e. a 500
+
+router = Router(tags=["news"])
+route_router = Router(tags=["routing"])
+feeds_router = Router(tags=["feeds"])
+ping_router = Router(tags=["ping"])
+
+Ordering = Literal["-date", "date", "title", "-title"]
+ORDER_BY = {
+    "-date": ("-date", "-pk"),
+    "date": ("date", "pk"),
+    "title": ("title", "pk"),
+    "-title": ("-title", "-pk"),
+}
+LISTING_PARAMS = (
+    "limit",
+    "offset",
+    "tag",
+    "category",
+    "organisation",
+    "person",
+    "year",
+    "month",
+    "date_from",
+    "date_to",
+    "ordering",
+)
+
+
+# --- News listing ----------------------------------------------------------------------------
+
+
+def _filtered_news(
+    *,
+    tag: str | None,
+    category: str | None,
+    organisation: str | None,
+    person: str | None,
+    year: int | None,
+    month: int | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+):
+    if month is not None and year is None:
+        raise ProblemError(
+            400, "month needs year", [{"loc": ["query", "month"], "msg": "Give year as well."}]
+        )
+    if date_from and date_to and date_from > date_to:
+        raise ProblemError(
+            400,
+            "date_from is after date_to",
+            [{"loc": ["query", "date_from"], "msg": "date_from must not be after date_to."}],
+        )
+    queryset = news_queryset()
+    if tag:
+        queryset = queryset.filter(
+            Exists(
+                NewsPageTag.objects.filter(content_object=OuterRef("pk")).filter(
+                    Q(tag__slug=tag) | Q(tag__name__iexact=tag)
+                )
+            )
+        )
+    if category:
+        queryset = queryset.filter(category__slug=category)
+    if organisation:
+        through = NewsPage.organisations.through
+        queryset = queryset.filter(
+            Exists(
+                through.objects.filter(newspage_id=OuterRef("pk"), organisation__slug=organisation)
+            )
+        )
+    if person:
+        through = NewsPage.people.through
+        queryset = queryset.filter(
+            Exists(through.objects.filter(newspage_id=OuterRef("pk"), person__slug=person))
+        )
+    if year is not None:
+        queryset = queryset.filter(date__year=year)
+    if month is not None:
+        queryset = queryset.filter(date__month=month)
+    if date_from:
+        queryset = queryset.filter(date__date__gte=date_from)
+    if date_to:
+        queryset = queryset.filter(date__date__lte=date_to)
+    return queryset
+
+
+@router.get(
+    "/",
+    response={200: schemas.NewsList, **ERRORS},
+    summary="List news posts (cards)",
+    operation_id="news_list",
+)
+def news_list(
+    request: HttpRequest,
+    limit: int = Query(20, ge=1, le=LIMIT_MAX),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    tag: str | None = Query(None, max_length=100, description="Tag slug or name."),
+    category: str | None = Query(None, max_length=80, description="Category slug."),
+    organisation: str | None = Query(None, max_length=100, description="Organisation slug."),
+    person: str | None = Query(None, max_length=100, description="Person slug."),
+    year: int | None = Query(None, ge=1900, le=2200),
+    month: int | None = Query(None, ge=1, le=12, description="Needs year."),
+    date_from: dt.date | None = Query(None, description="Inclusive, YYYY-MM-DD."),
+    date_to: dt.date | None = Query(None, description="Inclusive, YYYY-MM-DD."),
+    ordering: Ordering = Query("-date"),
+) -> HttpResponse:
+    def render():
+        queryset = _filtered_news(
+            tag=tag,
+            category=category,
+            organisation=organisation,
+            person=person,
+            year=year,
+            month=month,
+            date_from=date_from,
+            date_to=date_to,
+        ).order_by(*ORDER_BY[ordering])
+        count = queryset.count()
+        pages = list(with_card_prefetches(queryset)[offset : offset + limit]) if count else []
+        return json_result(
+            {
+                "count": count,
+                "limit": limit,
+                "offset": offset,
+                "items": news_cards(pages, request=request),
+            }
+        )
+
+    return public_response(request, render, allowed=LISTING_PARAMS)
+
+
+@router.get(
+    "/{page_id}/",
+    response={200: schemas.NewsPageDetail, **ERRORS},
+    summary="A news post, fully resolved",
+    operation_id="news_detail",
+)
+def news_detail(request: HttpRequest, page_id: int = Path(..., ge=1, le=MAX_ID)) -> HttpResponse:
+    def render():
+        # Bare: page_detail prefetches its card data together with its related posts'.
+        page = news_queryset().filter(pk=page_id).first()
+        if page is None:
+            raise ProblemError(404, f"No published news post with id {page_id}.")
+        return json_result(page_detail(page, request=request))
+
+    return public_response(request, render)
+
+
+# --- Route lookup ----------------------------------------------------------------------------
+
+
+def _specific_visible_page(page_id: int, content_type_model: type[Page]) -> Page | None:
+    if issubclass(content_type_model, NewsPage):
+        return news_queryset().filter(pk=page_id).first()
+    return rep.reader_visible(content_type_model.objects.filter(pk=page_id)).first()
+
+
+def _route(request: HttpRequest, html_path: str):
+    site = Site.find_for_request(request)
+    if site is None:
+        raise ProblemError(404, "No site is configured.")
+    components = [part for part in html_path.split("/") if part]
+    root_path = site.root_page.url_path
+    url_path = root_path + "".join(f"{part}/" for part in components)
+
+    row = (
+        rep.reader_visible(Page.objects.filter(url_path=url_path))
+        .values_list("pk", "content_type_id")
+        .first()
+    )
+    if row is not None:
+        from django.contrib.contenttypes.models import ContentType
+
+        model = ContentType.objects.get_for_id(row[1]).model_class() or Page
+        page = _specific_visible_page(row[0], model)
+        if page is not None:
+            return json_result(page_detail(page, request=request))
+
+    redirect = _find_redirect(site, html_path)
+    if redirect is not None:
+        return json_result(redirect)
+    return json_result(
+        {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": f"Nothing is published at {html_path}.",
+        },
+        status=404,
+    )
+
+
+def _find_redirect(site: Site, html_path: str) -> dict | None:
+    path = Redirect.normalise_path(html_path)
+    redirect = (
+        Redirect.get_for_site(site)
+        .filter(old_path=path)
+        .select_related("redirect_page")
+        .order_by("site_id")  # a site-specific redirect wins over an all-sites one
+        .first()
+    )
+    if redirect is None:
+        return None
+    if redirect.redirect_page_id:
+        target = rep.reader_visible(Page.objects.filter(pk=redirect.redirect_page_id)).first()
+        if target is None:  # pointing at a draft or private page: reveal nothing
+            return None
+        location = rep.page_path(target)  # site-relative, like every path in the API
+        if redirect.redirect_page_route_path:
+            location = location.rstrip("/") + redirect.redirect_page_route_path
+    elif redirect.redirect_link:
+        location = redirect.redirect_link
+    else:
+        return None
+    return {
+        "type": "redirect",
+        "status": 301 if redirect.is_permanent else 302,
+        "location": location,
+        "is_permanent": redirect.is_permanent,
+    }
+
+
+@route_router.get(
+    "/",
+    response={
+        200: schemas.PageDetail | schemas.RedirectTarget,
+        **ERRORS,
+    },
+    summary="Resolve a frontend path: page JSON, a redirect, or 404",
+    description=(
+        "One request turns a path such as `/news/some-post/` into the page's full JSON "
+        '(`type` is the page type), a redirect (`type: "redirect"`, with `status` 301/302 and '
+        "`location`), or a JSON 404. Redirects answer 200 so browsers' fetch() does not follow "
+        "them to a URL the frontend should decide about."
+    ),
+    operation_id="route_lookup",
+)
+def route_lookup(
+    request: HttpRequest,
+    html_path: str = Query(..., min_length=1, max_length=MAX_PATH, pattern=r"^/[^\x00-\x1f]*$"),
+) -> HttpResponse:
+    return public_response(request, lambda: _route(request, html_path), allowed=("html_path",))
+
+
+# --- Feeds -----------------------------------------------------------------------------------
+
+FEED_ITEMS = 20
+
+
+def _feed_view(request: HttpRequest, fmt: str) -> HttpResponse:
+    def render():
+        pages = list(with_card_prefetches(news_queryset())[:FEED_ITEMS])
+        body, content_type = render_feed(fmt, pages, request=request)
+        return CachedResponse(status=200, content_type=content_type, body=body)
+
+    return public_response(request, render)
+
+
+FEED_NAMES = {"rss": "RSS 2.0", "atom": "Atom 1.0"}
+
+
+def _feed_doc(fmt: str) -> dict:
+    return {
+        "responses": {
+            200: {
+                "description": f"{FEED_NAMES[fmt]} feed of the latest news",
+                "content": {FEED_FORMATS[fmt]: {"schema": {"type": "string"}}},
+            }
+        }
+    }
+
+
+@feeds_router.get(
+    "/news.rss",
+    summary="RSS 2.0 feed of the latest news",
+    operation_id="feed_rss",
+    openapi_extra=_feed_doc("rss"),
+)
+def feed_rss(request: HttpRequest) -> HttpResponse:
+    return _feed_view(request, "rss")
+
+
+@feeds_router.get(
+    "/news.atom",
+    summary="Atom feed of the latest news",
+    operation_id="feed_atom",
+    openapi_extra=_feed_doc("atom"),
+)
+def feed_atom(request: HttpRequest) -> HttpResponse:
+    return _feed_view(request, "atom")
+
+
+# --- Ping ------------------------------------------------------------------------------------
+
+PING_BODY = b'{"ok":true}'
+
+
+@ping_router.get(
+    "/ping",
+    response={200: schemas.Ping},
+    summary="Liveness check (and the benchmark's ceiling: no database, no cache)",
+    operation_id="ping",
+)
+def ping(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(PING_BODY, content_type=JSON)
+    response["Cache-Control"] = "no-store"
+    return response

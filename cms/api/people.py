@@ -1,0 +1,153 @@
+"""Published organisations and people: list and detail (drafts never appear).
+
+The JSON is ``news.representation``'s ``organisation_data`` / ``person_data`` — the same shape
+as inside quote, bio and boilerplate blocks — with everything (logos, headshots, links in
+rich text) loaded in bulk by one ``Resolver``: a constant number of queries per request.
+"""
+
+# Django Ninja declares parameters as Query(...)/Path(...) defaults, by design.
+# ruff: noqa: B008
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Path, Query, Router
+
+from cms.api import schemas
+from cms.api.http import ProblemError, json_result, public_response
+from news import representation as rep
+from news.snippets import Organisation, Person
+
+ERRORS = {400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem}
+LIMIT_MAX = 100
+MAX_OFFSET = 1_000_000
+KEY_PATTERN = r"^[-\w]{1,100}$"
+
+organisations_router = Router(tags=["organisations"])
+persons_router = Router(tags=["persons"])
+
+
+def _published_organisations():
+    return Organisation.objects.filter(live=True).order_by("name", "pk")
+
+
+def _published_people():
+    return Person.objects.filter(live=True).select_related("organisation").order_by("name", "pk")
+
+
+def _by_key(queryset, key: str):
+    """Digits look an object up by id, anything else by slug."""
+    return (
+        queryset.filter(pk=int(key))
+        if key.isdigit() and len(key) < 18
+        else queryset.filter(slug=key)
+    )
+
+
+def _organisations_json(organisations, request) -> list[dict]:
+    resolver = rep.Resolver(request=request)
+    for organisation in organisations:
+        resolver.want_image(organisation.logo_id)
+        resolver.collect_rich_text(organisation.boilerplate)
+        resolver.collect_rich_text(organisation.legal_notice)
+    resolver.load()
+    with rep.resolving(resolver):
+        return [
+            {
+                **rep.organisation_data(organisation),
+                "about_heading": organisation.about_heading,
+                "boilerplate_html": rep.rich_text_html(organisation.boilerplate),
+                "legal_notice_html": rep.rich_text_html(organisation.legal_notice),
+            }
+            for organisation in organisations
+        ]
+
+
+def _people_json(people, request) -> list[dict]:
+    resolver = rep.Resolver(request=request)
+    for person in people:
+        resolver.want_image(person.headshot_id)
+        if person.organisation_id and person.organisation.live:
+            resolver.want_image(person.organisation.logo_id)
+        resolver.collect_rich_text(person.bio)
+    resolver.load()
+    with rep.resolving(resolver):
+        return [rep.person_data(person) for person in people]
+
+
+def _page(queryset, limit: int, offset: int, to_json, request) -> dict:
+    count = queryset.count()
+    items = list(queryset[offset : offset + limit]) if count else []
+    return {"count": count, "limit": limit, "offset": offset, "items": to_json(items, request)}
+
+
+@organisations_router.get(
+    "/",
+    response={200: schemas.OrganisationList, **ERRORS},
+    summary="Published organisations",
+    operation_id="organisations_list",
+)
+def organisations_list(
+    request: HttpRequest,
+    limit: int = Query(20, ge=1, le=LIMIT_MAX),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> HttpResponse:
+    return public_response(
+        request,
+        lambda: json_result(
+            _page(_published_organisations(), limit, offset, _organisations_json, request)
+        ),
+        allowed=("limit", "offset"),
+    )
+
+
+@organisations_router.get(
+    "/{key}/",
+    response={200: schemas.Organisation, **ERRORS},
+    summary="A published organisation, by id or slug",
+    operation_id="organisations_detail",
+)
+def organisations_detail(
+    request: HttpRequest, key: str = Path(..., pattern=KEY_PATTERN)
+) -> HttpResponse:
+    def render():
+        organisation = _by_key(_published_organisations(), key).first()
+        if organisation is None:
+            raise ProblemError(404, f"No published organisation {key!r}.")
+        return json_result(_organisations_json([organisation], request)[0])
+
+    return public_response(request, render)
+
+
+@persons_router.get(
+    "/",
+    response={200: schemas.PersonList, **ERRORS},
+    summary="Published people",
+    operation_id="persons_list",
+)
+def persons_list(
+    request: HttpRequest,
+    limit: int = Query(20, ge=1, le=LIMIT_MAX),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> HttpResponse:
+    return public_response(
+        request,
+        lambda: json_result(_page(_published_people(), limit, offset, _people_json, request)),
+        allowed=("limit", "offset"),
+    )
+
+
+@persons_router.get(
+    "/{key}/",
+    response={200: schemas.Person, **ERRORS},
+    summary="A published person, by id or slug",
+    operation_id="persons_detail",
+)
+def persons_detail(request: HttpRequest, key: str = Path(..., pattern=KEY_PATTERN)) -> HttpResponse:
+    def render():
+        person = _by_key(_published_people(), key).first()
+        if person is None:
+            raise ProblemError(404, f"No published person {key!r}.")
+        return json_result(_people_json([person], request)[0])
+
+    return public_response(request, render)
