@@ -1,5 +1,77 @@
-"""The news search endpoint (/api/v3/search/)."""
+"""The news search endpoints: /api/v3/search/ (ranked, filtered, highlighted cards) and
+/api/v3/search/suggest/ (titles for search-as-you-type).
 
-from ninja import Router
+Parameters are validated here by hand rather than typed in the signature, so that every bad
+query string — unknown parameter, bad number or date, empty or over-long ``q`` — answers 400
+in v3's problem+json shape (via ``HttpError``) instead of Ninja's 422. They are still declared,
+as optional strings, so that the OpenAPI document lists them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from search import service
+from search.filters import ParamError, parse_search_params, parse_suggest_params
 
 router = Router(tags=["search"])
+
+
+class SearchFilters(Schema):
+    q: str | None = None
+    limit: str | None = None
+    offset: str | None = None
+    category: str | None = None
+    tag: str | None = None
+    organisation: str | None = None
+    person: str | None = None
+    year: str | None = None
+    month: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+
+class SuggestParams(Schema):
+    q: str | None = None
+    limit: str | None = None
+
+
+class SearchResults(Schema):
+    count: int
+    items: list[dict[str, Any]]
+
+
+class Suggestion(Schema):
+    id: int
+    title: str
+    path: str
+
+
+class Suggestions(Schema):
+    items: list[Suggestion]
+
+
+@router.get("/", response=SearchResults, summary="Search live news posts")
+def search(request: HttpRequest, params: Query[SearchFilters]):
+    """Cards of live news posts matching ``q`` (words, "quoted phrases"), best first, each
+    with ``highlight.title`` and ``highlight.excerpt`` (HTML, matches in ``<mark>``) and
+    ``promoted``; same filters and limit/offset as the news listing."""
+    try:
+        parsed = parse_search_params(request.GET)
+        return service.search(parsed, request=request)
+    except (ParamError, service.QueryError) as error:
+        raise HttpError(400, str(error)) from None
+
+
+@router.get("/suggest/", response=Suggestions, summary="Suggest post titles as the reader types")
+def suggest(request: HttpRequest, params: Query[SuggestParams]):
+    """Titles of live posts containing words that start with the typed words."""
+    try:
+        q, limit = parse_suggest_params(request.GET)
+        return service.suggest(q, limit, request=request)
+    except (ParamError, service.QueryError) as error:
+        raise HttpError(400, str(error)) from None

@@ -1,0 +1,164 @@
+"""One search request, start to finish: promotions, ranked hits, cards, and recording the query.
+
+Result order: the editors' promoted posts for this query (Wagtail search promotions, in their
+admin order, only live public posts that pass the filters) and then the ranked matches
+without those posts. ``limit``/``offset`` and ``count`` apply to that combined list.
+
+Queries per request do not depend on ``limit``: 1 for promotions, 1 for the ranked and
+highlighted page of hits (a second only when ``offset`` is past the last hit, to count),
+the cards' fixed cost (``news.serializers``), and the query log.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from wagtail.contrib.search_promotions.models import Query, QueryDailyHits, SearchPromotion
+
+from news import representation as rep
+from news.serializers import news_cards, news_queryset, with_card_prefetches
+from search import filters as search_filters
+from search.backends import Hit, get_backend
+from search.models import SearchDocument
+from search.query import ParsedQuery, check_length, parse, words_of
+from search.query import QueryError as QueryError  # re-exported for the API
+
+
+def promoted_page_ids(query_string: str, filters: dict[str, Any]) -> list[int]:
+    """Promoted posts for this query that are searchable (live, public) and pass the filters."""
+    documents = search_filters.filtered_documents(filters)
+    if documents is None:
+        documents = SearchDocument.objects.all()
+    return list(
+        SearchPromotion.objects.filter(
+            query__query_string=normalise(query_string),
+            page_id__in=documents.values("page_id"),
+        )
+        .order_by("sort_order", "pk")
+        .values_list("page_id", flat=True)
+    )
+
+
+def normalise(query_string: str) -> str:
+    from modelsearch.utils import normalise_query_string
+
+    return normalise_query_string(query_string)
+
+
+def record_query(query_string: str) -> None:
+    """Count the search for the admin's "Search terms" report.
+
+    Writes exactly what ``Query.get(q).add_hit()`` writes (the normalised query string and
+    today's hit counter), but as two upserts: the ORM version costs 3 queries for a known
+    query and up to 10 for a new one, and can race on the unique query string.
+    """
+    query_table = Query._meta.db_table
+    hits_table = QueryDailyHits._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {query_table} (query_string) VALUES (%s)
+                ON CONFLICT (query_string) DO UPDATE SET query_string = excluded.query_string
+                RETURNING id""",
+            [normalise(query_string)],
+        )
+        query_id = cursor.fetchone()[0]
+        cursor.execute(
+            f"""INSERT INTO {hits_table} (query_id, date, hits) VALUES (%s, %s, 1)
+                ON CONFLICT (query_id, date) DO UPDATE SET hits = {hits_table}.hits + 1""",
+            [query_id, timezone.localdate()],
+        )
+
+
+def _promoted_item(card: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **card,
+        "promoted": True,
+        "highlight": {
+            "title": html.escape(card["title"], quote=False),
+            "excerpt": html.escape(card.get("summary") or "", quote=False),
+        },
+    }
+
+
+def _hit_item(card: dict[str, Any], hit: Hit) -> dict[str, Any]:
+    return {
+        **card,
+        "promoted": False,
+        "highlight": {"title": hit.title_html, "excerpt": hit.excerpt_html},
+    }
+
+
+def search(params: search_filters.SearchParams, *, request=None) -> dict[str, Any]:
+    """The /search/ response body for validated ``params`` (raises ``QueryError`` for bad q)."""
+    text = check_length(params.q)
+    parsed = parse(text)
+    if params.offset == 0:
+        # One search, one hit: turning to page 2 of the same results is not a new search.
+        record_query(text)
+    if parsed.is_empty:
+        # Only emoji or punctuation: nothing to look for, but not the reader's fault.
+        return {"count": 0, "items": []}
+
+    promoted = promoted_page_ids(text, params.filters)
+    # Which promoted posts fall on this page, then how many ranked hits fill it.
+    shown_promoted = promoted[params.offset : params.offset + params.limit]
+    hit_offset = max(0, params.offset - len(promoted))
+    hit_limit = params.limit - len(shown_promoted)
+
+    backend = get_backend()
+    filter_sql = search_filters.filter_subquery(params.filters)
+    hits: list[Hit] = []
+    total_hits = -1
+    if hit_limit > 0:
+        result = backend.search(
+            parsed,
+            filter_sql=filter_sql,
+            exclude_ids=promoted,
+            limit=hit_limit,
+            offset=hit_offset,
+        )
+        hits, total_hits = result.hits, result.total
+    if total_hits < 0 and hit_limit > 0 and hit_offset == 0:
+        total_hits = 0  # nothing matched at all
+    elif total_hits < 0:
+        # The page held no ranked hits (all promotions, or past the end): count them.
+        total_hits = backend.count(parsed, filter_sql=filter_sql, exclude_ids=promoted)
+
+    ids = [*shown_promoted, *(hit.page_id for hit in hits)]
+    pages = (
+        {page.pk: page for page in with_card_prefetches(news_queryset().filter(pk__in=ids))}
+        if ids
+        else {}
+    )
+    # An index row for a page that just stopped being public is skipped, never shown.
+    ordered = [pages[pk] for pk in ids if pk in pages]
+    cards = {card["id"]: card for card in news_cards(ordered, request=request)}
+    items = [_promoted_item(cards[pk]) for pk in shown_promoted if pk in cards]
+    items += [_hit_item(cards[hit.page_id], hit) for hit in hits if hit.page_id in cards]
+    return {"count": len(promoted) + total_hits, "items": items}
+
+
+def suggest(q: str, limit: int, *, request=None) -> dict[str, Any]:
+    """Titles of live posts whose words start with what was typed (search-as-you-type)."""
+    text = check_length(q)
+    words = words_of(text)
+    if not words:
+        return {"items": []}
+    found = get_backend().suggest(ParsedQuery(terms=words[:8]), limit=limit)
+    if not found:
+        return {"items": []}
+    pages = (
+        news_queryset()
+        .select_related(None)
+        .filter(pk__in=[pk for pk, _ in found])
+        .only("pk", "title", "url_path", "path", "depth")
+    )
+    paths = {page.pk: rep.page_path(page) for page in pages}
+    return {
+        "items": [
+            {"id": pk, "title": title, "path": paths[pk]} for pk, title in found if pk in paths
+        ]
+    }
