@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import Router
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from wagtail.api.v3.errors import problem_response
 
+from cms.api import schemas
+from cms.api.http import JSON, json_bytes
 from news.preview import PreviewError, preview_payload
 
 NO_STORE = "private, no-store"
@@ -45,15 +47,21 @@ def private_no_store(view):
     "and `token` in its preview URL from the Wagtail admin. Tokens expire after "
     "NEWSROOM_PREVIEW_TOKEN_MAX_AGE seconds: 400 missing/unknown/mismatched, 403 tampered, "
     "410 expired.",
-    response={200: dict},
+    response={200: dict, 400: schemas.Problem, 403: schemas.Problem, 410: schemas.Problem},
     operation_id="preview_draft",
 )
 @decorate_view(private_no_store)
-def preview(request: HttpRequest, content_type: str = "", token: str = "") -> dict:
+def preview(request: HttpRequest, content_type: str = "", token: str = "") -> HttpResponse:
     try:
-        return preview_payload(request, content_type, token)
+        payload = preview_payload(request, content_type, token)
     except PreviewError as exc:
         raise HttpError(exc.status, exc.detail) from exc
+    return _json(payload)
+
+
+def _json(payload: dict) -> HttpResponse:
+    # The bytes the published endpoints send (same encoder), not Ninja's re-validation.
+    return HttpResponse(json_bytes(payload), content_type=JSON)
 
 
 @csrf_exempt
@@ -70,4 +78,4 @@ def v2_preview_view(request: HttpRequest) -> HttpResponse:
         )
     except PreviewError as exc:
         return problem_response(status=exc.status, detail=exc.detail)
-    return JsonResponse(payload)
+    return _json(payload)
