@@ -52,11 +52,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request id + JSON access line + 503 JSON when the database is unreachable (cms/ops.py).
+    "cms.ops.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # /api/ only: CORS for NEWSROOM_CORS_ORIGINS, HEAD, ETag/Cache-Control/304 (cms/api/middleware.py)
+    # /api/ only: CORS for NEWSROOM_CORS_ORIGINS, HEAD, ETag/Cache-Control/304
+    # (cms/api/middleware.py)
     "cms.api.middleware.ApiEdgeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -93,6 +96,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # Fail fast (then 503 JSON) rather than hang when PostgreSQL is unreachable.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "DB_CONNECT_TIMEOUT", 3
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The admin's live preview panel and "Preview in new tab" write at the same moment;
     # WAL + IMMEDIATE transactions + a busy timeout keep SQLite from answering "locked".
@@ -225,13 +233,27 @@ if env_str("NEWSROOM_FRONTEND_CACHE_BACKEND"):
     }
 
 # --- Logging --------------------------------------------------------------------------------
+# LOG_FORMAT=json: one JSON object per line on stdout (production default), with request ids.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "cms.ops.JsonLinesFormatter"},
+        "text": {"format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT if LOG_FORMAT in {"json", "text"} else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Access lines are for production log pipelines; quiet unless LOG_FORMAT=json.
+        "newsroom.access": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
         # One line per background task is noise in development and in tests.
         "django_tasks": {"level": "WARNING"},
     },

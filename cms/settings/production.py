@@ -8,6 +8,10 @@ from .base import *  # noqa: F403
 from .base import INSECURE_DEV_SECRET_KEY
 
 DEBUG = False
+# JSON lines on stdout in production unless LOG_FORMAT=text.
+LOG_FORMAT = "text" if env_str("LOG_FORMAT") == "text" else "json"
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
+LOGGING["loggers"]["newsroom.access"]["level"] = "INFO"  # noqa: F405
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY or SECRET_KEY == INSECURE_DEV_SECRET_KEY or len(SECRET_KEY) < 50:
