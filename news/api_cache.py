@@ -67,21 +67,29 @@ class ContentGeneration(models.Model):
 # --- Reading and bumping the generation -------------------------------------------------------
 
 
-def current_generation(request: Any = None) -> int:
-    """The content generation; read once per request (memoised on ``request``)."""
+def _token(value: int, changed_at) -> str:
+    # The moment of the bump is part of the token: if the database goes back (a restored
+    # dump, a rolled-back test transaction), the same number with another moment does not
+    # match responses cached for the other timeline.
+    return f"{value}.{int(changed_at.timestamp() * 1_000_000):x}"
+
+
+def current_generation(request: Any = None) -> str:
+    """The content generation token; read once per request (memoised on ``request``)."""
     if request is not None:
         cached = getattr(request, "_newsroom_generation", None)
         if cached is not None:
             return cached
     row = (
         ContentGeneration.objects.filter(pk=GENERATION_ROW_ID)
-        .values_list("value", "next_expiry")
+        .values_list("value", "changed_at", "next_expiry")
         .first()
     )
     if row is None:
         value = invalidate("generation row created")
     else:
-        value, next_expiry = row
+        number, changed_at, next_expiry = row
+        value = _token(number, changed_at)
         if next_expiry is not None and next_expiry <= timezone.now():
             value = invalidate("a live page expired")
     if request is not None:
@@ -100,11 +108,11 @@ def _next_expiry():
     )
 
 
-def invalidate(reason: str) -> int:
+def invalidate(reason: str) -> str:
     """Bump the content generation: every cached API response and ETag becomes obsolete.
 
     Runs inside the caller's transaction when there is one, so readers see the new number
-    exactly when they can see the new content. Returns the new generation.
+    exactly when they can see the new content. Returns the new generation token.
     """
     next_expiry = _next_expiry()
     reason = (reason or "")[:200]
@@ -123,9 +131,15 @@ def invalidate(reason: str) -> int:
                     )
             except IntegrityError:  # another process created it first
                 ContentGeneration.objects.filter(pk=GENERATION_ROW_ID).update(
-                    value=F("value") + 1, reason=reason, next_expiry=next_expiry
+                    value=F("value") + 1,
+                    changed_at=timezone.now(),
+                    reason=reason,
+                    next_expiry=next_expiry,
                 )
-        value = ContentGeneration.objects.values_list("value", flat=True).get(pk=GENERATION_ROW_ID)
+        number, changed_at = ContentGeneration.objects.values_list("value", "changed_at").get(
+            pk=GENERATION_ROW_ID
+        )
+    value = _token(number, changed_at)
     logger.debug("API content generation %s (%s)", value, reason)
     return value
 
@@ -152,18 +166,18 @@ def request_key(request: Any) -> str:
     return f"{request.get_host()}{request.path}?{query}"
 
 
-def etag_for(generation: int, key: str) -> str:
+def etag_for(generation: str, key: str) -> str:
     """A strong ETag: the response is a pure function of (generation, request key)."""
     digest = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
     return f'"g{generation}-{digest}"'
 
 
-def _cache_key(generation: int, key: str) -> str:
+def _cache_key(generation: str, key: str) -> str:
     digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
     return f"newsroom:api:{generation}:{digest}"
 
 
-def get_cached(generation: int, key: str) -> CachedResponse | None:
+def get_cached(generation: str, key: str) -> CachedResponse | None:
     try:
         return response_cache().get(_cache_key(generation, key))
     except Exception:  # a cache outage degrades to rendering, never to an error
@@ -171,7 +185,7 @@ def get_cached(generation: int, key: str) -> CachedResponse | None:
         return None
 
 
-def set_cached(generation: int, key: str, response: CachedResponse) -> None:
+def set_cached(generation: str, key: str, response: CachedResponse) -> None:
     timeout = getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
     try:
         response_cache().set(_cache_key(generation, key), response, timeout)

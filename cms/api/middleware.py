@@ -7,7 +7,8 @@
 - Newsroom's own endpoints set a generation-based ETag themselves (see ``cms.api.http``);
   any other successful GET under ``/api/`` (Wagtail's stock v3/v2 endpoints, search) gets a
   content-hash ETag, ``Cache-Control`` and ``If-None-Match`` → 304 here. Preview answers are
-  never marked public. Error answers are ``no-store``.
+  never marked public. Error answers are ``no-store``, and always JSON problem details
+  (an HTML 404 for an unmatched URL such as ``/api/v3/news/abc/`` becomes one).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
+from wagtail.api.v3.errors import problem_response
 
 from cms.api.http import cache_control, if_none_match
 
@@ -37,6 +39,19 @@ def _is_private_path(path: str) -> bool:
     return "/preview/" in path
 
 
+def _as_problem_json(response: HttpResponse) -> HttpResponse:
+    """An error that Django answered in HTML (no URL matched, method not allowed…) as JSON."""
+    if response.status_code < 400 or getattr(response, "streaming", False):
+        return response
+    if "json" in response.get("Content-Type", ""):
+        return response
+    problem = problem_response(status=response.status_code)
+    for header in ("Allow", "Cache-Control"):
+        if response.has_header(header):
+            problem[header] = response[header]
+    return problem
+
+
 class ApiEdgeMiddleware:
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -55,6 +70,7 @@ class ApiEdgeMiddleware:
         response = self.get_response(request)
         if is_head:
             request.method = "HEAD"
+        response = _as_problem_json(response)
 
         if request.method in ("GET", "HEAD"):
             response = self._http_caching(request, response)
