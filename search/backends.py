@@ -162,9 +162,9 @@ class PostgresBackend:
     CONFIG = "english"
     # ts_rank_cd weights for D (body), C (names), B (subtitle, summary), A (title).
     WEIGHTS = "{0.05, 0.3, 0.6, 1.0}"
+    # One contiguous passage around the best match (fragment mode cuts it to a few words).
     HEADLINE_OPTIONS = (
-        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
-        'MaxFragments=2, FragmentDelimiter=" … "'
+        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=16"
     )
     TITLE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
 

@@ -264,6 +264,10 @@ def rebuild_index(*, recreate: bool = False) -> int:
     with transaction.atomic():
         SearchDocument.objects.all().delete()
         if recreate:
+            if connection.vendor == "postgresql":
+                # ALTER TABLE refuses to run while the deletes' FK checks are still deferred.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             recreate_fulltext_structures()
         ids = list(indexable_pages().order_by("pk").values_list("pk", flat=True))
         indexed = index_pages(ids)

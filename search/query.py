@@ -37,9 +37,13 @@ class ParsedQuery:
         return [*self.terms, *(w for phrase in self.phrases for w in phrase)]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def check_length(raw: str | None) -> str:
-    """The stripped query, or ``QueryError`` when it is blank or longer than allowed."""
-    text = (raw or "").strip()
+    """The query without control characters (NUL cannot even be stored by PostgreSQL) and
+    outer spaces, or ``QueryError`` when it is blank or longer than allowed."""
+    text = _CONTROL.sub(" ", raw or "").strip()
     if not text:
         raise QueryError("Query parameter 'q' must not be empty.")
     if len(raw or "") > MAX_QUERY_LENGTH:

@@ -1,0 +1,482 @@
+"""News search (/api/v3/search/ and /suggest/): relevance, phrases, prefixes, filters,
+pagination, promotions, query log, bad input, index freshness and query counts.
+
+The same tests run on SQLite (FTS5) and on PostgreSQL (tsvector): set DATABASE_URL to run them
+on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from wagtail.contrib.search_promotions.models import Query, SearchPromotion
+from wagtail.models import PageViewRestriction
+
+from news.snippets import NewsCategory
+from search.models import SearchDocument
+from tests.conftest import make_image, publish_news_page
+
+SEARCH = "/api/v3/search/"
+SUGGEST = "/api/v3/search/suggest/"
+
+
+def body(*blocks: tuple[str, object]) -> str:
+    return json.dumps([{"type": kind, "value": value} for kind, value in blocks])
+
+
+def para(text: str) -> tuple[str, str]:
+    return ("paragraph", f"<p>{text}</p>")
+
+
+def when(year: int, month: int = 6, day: int = 15) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(year, month, day, 12, 0))
+
+
+def search(client, **params):
+    response = client.get(SEARCH, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def titles(data: dict) -> list[str]:
+    return [item["title"] for item in data["items"]]
+
+
+def assert_problem(response, status: int = 400) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    data = response.json()
+    assert data["status"] == status
+    assert data["type"] and data["title"] and data["detail"]
+    return data
+
+
+@pytest.fixture
+def category(db) -> NewsCategory:
+    return NewsCategory.objects.get_or_create(slug="releases", defaults={"name": "Releases"})[0]
+
+
+# --- Relevance, phrases, highlighting -------------------------------------------------------
+
+
+def test_title_and_summary_outrank_body(client, news_index):
+    filler = " ".join(["governance"] * 6 + ["other words here"] * 40)
+    publish_news_page(news_index, title="Body only", body=body(para(filler)), date=when(2026))
+    publish_news_page(
+        news_index, title="Governance review", body=body(para("Nothing else.")), date=when(2020)
+    )
+    publish_news_page(
+        news_index,
+        title="Summary post",
+        summary="The board finished its governance work.",
+        body=body(para("Plain text.")),
+        date=when(2019),
+    )
+    data = search(client, q="governance")
+    assert data["count"] == 3
+    assert titles(data)[0] == "Governance review"
+    assert titles(data)[-1] == "Body only"
+
+
+def test_every_block_kind_and_name_is_searchable(client, news_index, person, organisation):
+    page = publish_news_page(
+        news_index,
+        title="Blocks",
+        byline="Desk of Quillon",
+        body=body(
+            ("heading", {"text": "Xylograph heading", "level": "h2", "anchor": ""}),
+            (
+                "quote",
+                {
+                    "text": "Zephyrine words.",
+                    "person": None,
+                    "attribution_name": "Orvald",
+                    "attribution_role": "",
+                    "attribution_organisation": "Tarnwick Labs",
+                },
+            ),
+            ("quote", {"text": "Another.", "person": person.pk}),
+            ("bio", {"person": person.pk, "heading": ""}),
+            ("boilerplate", {"organisation": organisation.pk, "boilerplate_override": ""}),
+            ("code", {"language": "bash", "code": "frobnicate --all"}),
+        ),
+    )
+    page.tags.add("kumquat")
+    page.save_revision().publish()
+    for word in [
+        "xylograph",
+        "zephyrine",
+        "orvald",
+        "tarnwick",
+        "quillon",
+        "frobnicate",
+        "kumquat",
+        "ada",
+        "years",
+        "builds",
+        "example",
+    ]:
+        assert titles(search(client, q=word)) == ["Blocks"], word
+
+
+def test_phrase_query_needs_the_words_together(client, news_index):
+    publish_news_page(news_index, title="Together", body=body(para("A new premier member joins.")))
+    publish_news_page(
+        news_index, title="Apart", body=body(para("Every member says the premier league won."))
+    )
+    assert sorted(titles(search(client, q="premier member"))) == ["Apart", "Together"]
+    phrase = search(client, q='"premier member"')
+    assert titles(phrase) == ["Together"]
+    assert "<mark>" in phrase["items"][0]["highlight"]["excerpt"]
+    # Typographic quotes work as quotes.
+    assert titles(search(client, q="\u201cpremier member\u201d")) == ["Together"]
+
+
+def test_stemming_finds_other_forms(client, news_index):
+    publish_news_page(news_index, title="Stems", body=body(para("The members were releasing.")))
+    assert titles(search(client, q="member release")) == ["Stems"]
+
+
+def test_excerpt_marks_matches_and_escapes_html(client, news_index):
+    publish_news_page(
+        news_index,
+        title="Escapes <b>bold</b>",
+        body=body(
+            ("code", {"language": "html", "code": "If 5 < 6 & R&D > 3 <script>x</script> walrus"})
+        ),
+    )
+    item = search(client, q="walrus")["items"][0]
+    excerpt = item["highlight"]["excerpt"]
+    assert "<mark>walrus</mark>" in excerpt
+    # PostgreSQL's headline drops tag-like words, SQLite's keeps them: escaped either way.
+    assert "<script>" not in excerpt and "5 &lt; 6 &amp; R&amp;D &gt; 3" in excerpt
+    assert item["highlight"]["title"] == "Escapes &lt;b&gt;bold&lt;/b&gt;"
+    assert search(client, q="escapes")["items"][0]["highlight"]["title"].startswith(
+        "<mark>Escapes</mark>"
+    )
+
+
+def test_results_are_news_cards(client, news_index, person, image):
+    page = publish_news_page(
+        news_index, title="Card check", summary="Sum.", feature_image=image, date=when(2025)
+    )
+    page.authors.create(person=person)
+    page.save_revision().publish()
+    item = search(client, q="card")["items"][0]
+    for key in (
+        "id",
+        "title",
+        "path",
+        "date",
+        "summary",
+        "feature_image",
+        "authors",
+        "category",
+        "tags",
+        "organisations",
+        "reading_time",
+        "highlight",
+        "promoted",
+    ):
+        assert key in item
+    assert item["path"] == "/news/card-check/"
+    assert item["authors"][0]["name"] == "Ada Example"
+    assert item["feature_image"]["srcset"]
+    assert item["promoted"] is False
+
+
+def test_non_latin_scripts_are_found(client, news_index):
+    publish_news_page(news_index, title="Tokyo", body=body(para("会議は 東京 で開催 Москва")))
+    assert titles(search(client, q="東京")) == ["Tokyo"]
+    assert titles(search(client, q="москва")) == ["Tokyo"]
+
+
+# --- Suggest --------------------------------------------------------------------------------
+
+
+def test_suggest_matches_word_prefixes_of_titles(client, news_index):
+    publish_news_page(news_index, title="Premier members gather", date=when(2024))
+    publish_news_page(news_index, title="Running the summit", date=when(2023))
+    publish_news_page(news_index, title="Unrelated", body=body(para("premier")))
+    response = client.get(SUGGEST, {"q": "pre"})
+    assert response.status_code == 200
+    assert [s["title"] for s in response.json()["items"]] == ["Premier members gather"]
+    assert response.json()["items"][0]["path"] == "/news/premier-members-gather/"
+    assert [s["title"] for s in client.get(SUGGEST, {"q": "runn"}).json()["items"]] == [
+        "Running the summit"
+    ]
+    assert [s["title"] for s in client.get(SUGGEST, {"q": "premier mem"}).json()["items"]] == [
+        "Premier members gather"
+    ]
+    assert client.get(SUGGEST, {"q": "zzz"}).json() == {"items": []}
+
+
+def test_suggest_bad_input(client, db):
+    assert_problem(client.get(SUGGEST, {"q": " "}))
+    assert_problem(client.get(SUGGEST, {"q": "a" * 201}))
+    assert_problem(client.get(SUGGEST, {"q": "a", "tag": "x"}))
+    assert_problem(client.get(SUGGEST, {"q": "a", "limit": "50"}))
+    assert client.get(SUGGEST, {"q": "\"*'); --"}).status_code == 200
+
+
+# --- Filters and pagination -----------------------------------------------------------------
+
+
+def test_filters(client, news_index, category, person, organisation):
+    other_category = NewsCategory.objects.create(name="Events", slug="events")
+    tagged = publish_news_page(
+        news_index, title="Harbour one", category=category, date=when(2024, 3, 10)
+    )
+    tagged.tags.add("ports")
+    tagged.save_revision().publish()
+    authored = publish_news_page(
+        news_index, title="Harbour two", category=other_category, date=when(2025, 7, 1)
+    )
+    authored.authors.create(person=person)
+    authored.save_revision().publish()
+    publish_news_page(news_index, title="Harbour three", date=when(2025, 12, 31))
+
+    assert titles(search(client, q="harbour", category="releases")) == ["Harbour one"]
+    assert titles(search(client, q="harbour", tag="ports")) == ["Harbour one"]
+    assert titles(search(client, q="harbour", person=person.slug)) == ["Harbour two"]
+    # An author's organisation counts as an organisation the post is about.
+    assert titles(search(client, q="harbour", organisation=organisation.slug)) == ["Harbour two"]
+    assert sorted(titles(search(client, q="harbour", year="2025"))) == [
+        "Harbour three",
+        "Harbour two",
+    ]
+    assert titles(search(client, q="harbour", year="2025", month="7")) == ["Harbour two"]
+    assert titles(search(client, q="harbour", date_from="2025-12-31")) == ["Harbour three"]
+    assert titles(search(client, q="harbour", date_to="2024-03-10")) == ["Harbour one"]
+    assert search(client, q="harbour", category="nope") == {"count": 0, "items": []}
+
+
+def test_pagination_is_stable_and_counts(client, news_index):
+    for n in range(7):
+        publish_news_page(news_index, title=f"Lighthouse {n}", date=when(2020 + n))
+    everything = titles(search(client, q="lighthouse", limit=100))
+    assert len(everything) == 7
+    pages = [search(client, q="lighthouse", limit=3, offset=o) for o in (0, 3, 6)]
+    assert all(page["count"] == 7 for page in pages)
+    assert [t for page in pages for t in titles(page)] == everything
+    past_end = search(client, q="lighthouse", limit=3, offset=9)
+    assert past_end == {"count": 7, "items": []}
+
+
+# --- Editors: promotions and the search-terms report ---------------------------------------
+
+
+def test_promotions_come_first_once_and_respect_filters(client, news_index, category):
+    publish_news_page(news_index, title="Quasar news", body=body(para("quasar " * 5)))
+    promoted = publish_news_page(
+        news_index, title="Join us", summary="How to join.", category=category
+    )
+    query = Query.get("Quasar")
+    SearchPromotion.objects.create(query=query, page=promoted, sort_order=0)
+
+    data = search(client, q="quasar")
+    assert titles(data) == ["Join us", "Quasar news"]
+    assert data["count"] == 2
+    assert [item["promoted"] for item in data["items"]] == [True, False]
+    assert data["items"][0]["highlight"]["excerpt"] == "How to join."
+    # Page 2 continues after the promotion without repeating anything.
+    assert titles(search(client, q="quasar", limit=1, offset=1)) == ["Quasar news"]
+    assert titles(search(client, q="quasar", limit=1)) == ["Join us"]
+    # A promotion outside the reader's filter is left out.
+    assert titles(search(client, q="quasar", category="events")) == []
+    # A promoted post that is unpublished is never shown.
+    promoted.unpublish()
+    assert titles(search(client, q="quasar")) == ["Quasar news"]
+
+
+def test_searches_are_recorded_for_the_search_terms_report(client, news_index):
+    publish_news_page(news_index, title="Nebula")
+    search(client, q="  Nebula  ")
+    search(client, q="nebula")
+    search(client, q="nebula", offset=20)  # same search, next page: not a new search
+    search(client, q="no hits at all")
+    assert Query.objects.get(query_string="nebula").hits == 2
+    assert Query.objects.get(query_string="no hits at all").hits == 1
+    popular = list(Query.get_most_popular().values_list("query_string", flat=True))
+    assert popular[0] == "nebula"
+
+
+# --- Bad input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": ""},
+        {"q": "   \t "},
+        {"q": "x" * 201},
+        {"q": "x", "colour": "red"},
+        {"q": "x", "limit": "0"},
+        {"q": "x", "limit": "101"},
+        {"q": "x", "limit": "ten"},
+        {"q": "x", "offset": "-1"},
+        {"q": "x", "year": "twenty"},
+        {"q": "x", "month": "5"},
+        {"q": "x", "year": "2024", "month": "13"},
+        {"q": "x", "date_from": "2024-02-30"},
+        {"q": "x", "date_from": "2025-01-02", "date_to": "2025-01-01"},
+        {"q": ["a", "b"]},
+    ],
+)
+def test_bad_input_is_a_400_problem(client, db, params):
+    assert_problem(client.get(SEARCH, params))
+
+
+def test_q_of_200_characters_is_accepted(client, db):
+    assert client.get(SEARCH, {"q": "x" * 200}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        '"unclosed phrase',
+        "a AND OR NOT b",
+        "NEAR(a b, 2)",
+        "title:x body:* ^start",
+        "a* -b +c (d) {e} [f] ~g",
+        "'; DROP TABLE wagtailcore_page; --",
+        "50% _under_ back\\slash",
+        "a & b | !c <-> d:*",
+        "\x00 nul \x02 \x03 controls",
+        "🎉🎉",
+        "مرحبا بالعالم",
+        "漢字かな交じり文",
+        "é" * 200,
+    ],
+)
+def test_strange_queries_never_fail(client, news_index, q):
+    publish_news_page(news_index, title="Anything at all", body=body(para("Something.")))
+    response = client.get(SEARCH, {"q": q})
+    assert response.status_code == 200, response.content
+    assert set(response.json()) == {"count", "items"}
+    assert client.get(SUGGEST, {"q": q}).status_code == 200
+
+
+# --- Freshness ------------------------------------------------------------------------------
+
+
+def test_organisation_boilerplate_change_reindexes_posts(client, news_index, organisation):
+    publish_news_page(
+        news_index,
+        title="With boilerplate",
+        body=body(("boilerplate", {"organisation": organisation.pk, "boilerplate_override": ""})),
+    )
+    assert titles(search(client, q="builds example things")) == ["With boilerplate"]
+
+    organisation.boilerplate = "<p>Example Corp now makes marmalade.</p>"
+    organisation.save_revision()  # a draft: readers still see the old text
+    assert titles(search(client, q="marmalade")) == []
+    organisation.latest_revision.publish()
+    assert titles(search(client, q="marmalade")) == ["With boilerplate"]
+    assert titles(search(client, q="builds")) == []
+
+    organisation.unpublish()
+    assert titles(search(client, q="marmalade")) == []
+
+
+def test_person_rename_reindexes_posts(client, news_index, person):
+    page = publish_news_page(news_index, title="Authored")
+    page.authors.create(person=person)
+    page.save_revision().publish()
+    assert titles(search(client, q="ada")) == ["Authored"]
+
+    person.name = "Beatrix Newname"
+    person.save_revision().publish()
+    assert titles(search(client, q="beatrix")) == ["Authored"]
+    assert titles(search(client, q="ada")) == []
+
+
+def test_unpublished_private_deleted_and_draft_content_is_not_found(client, news_index):
+    draft = publish_news_page(news_index, title="Original heron")
+    draft.title = "Changed egret"
+    draft.save_revision()
+    assert titles(search(client, q="egret")) == []
+    assert titles(search(client, q="heron")) == ["Original heron"]
+
+    gone = publish_news_page(news_index, title="Gone heron")
+    gone.unpublish()
+    private = publish_news_page(news_index, title="Private heron")
+    restriction = PageViewRestriction.objects.create(
+        page=private, restriction_type=PageViewRestriction.PASSWORD, password="secret"
+    )
+    deleted = publish_news_page(news_index, title="Deleted heron")
+    deleted.delete()
+    assert titles(search(client, q="heron")) == ["Original heron"]
+    assert not SearchDocument.objects.filter(page_id__in=[gone.pk, private.pk]).exists()
+    assert client.get(SUGGEST, {"q": "her"}).json()["items"] == [
+        {"id": draft.pk, "title": "Original heron", "path": "/news/original-heron/"}
+    ]
+
+    restriction.delete()
+    assert sorted(titles(search(client, q="heron"))) == ["Original heron", "Private heron"]
+
+
+def test_expired_posts_are_not_found(client, news_index):
+    page = publish_news_page(news_index, title="Expiring osprey")
+    assert titles(search(client, q="osprey")) == ["Expiring osprey"]
+    # Wagtail leaves the page live until publish_scheduled runs; search hides it at once.
+    type(page).objects.filter(pk=page.pk).update(expire_at=timezone.now() - dt.timedelta(1))
+    SearchDocument.objects.filter(pk=page.pk).update(expire_at=timezone.now() - dt.timedelta(1))
+    assert search(client, q="osprey") == {"count": 0, "items": []}
+
+
+def test_rebuild_command_restores_the_index(client, news_index):
+    publish_news_page(news_index, title="Rebuilt puffin")
+    SearchDocument.objects.all().delete()
+    assert titles(search(client, q="puffin")) == []
+    out = io.StringIO()
+    call_command("rebuild_news_index", recreate=True, stdout=out)
+    assert "Indexed 1 posts" in out.getvalue()
+    assert titles(search(client, q="puffin")) == ["Rebuilt puffin"]
+
+
+# --- Query count ----------------------------------------------------------------------------
+
+
+def _count_queries(client, **params) -> int:
+    client.get(SEARCH, params)  # warm: renditions are created on first use
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(SEARCH, params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_query_count_is_small_and_constant(client, news_index, person, organisation):
+    images = [make_image(f"img {n}", description="d") for n in range(3)]
+    for n in range(25):
+        page = publish_news_page(
+            news_index,
+            title=f"Walrus report {n}",
+            feature_image=images[n % 3],
+            body=body(para("walrus " * (n + 1))),
+        )
+        page.authors.create(person=person)
+        page.tags.add(f"tag{n % 4}")
+        page.save_revision().publish()
+    SearchPromotion.objects.create(query=Query.get("walrus"), page=page, sort_order=0)
+    counts = {
+        "one": _count_queries(client, q="walrus", limit=1),
+        "twenty": _count_queries(client, q="walrus", limit=20),
+        "hundred": _count_queries(client, q="walrus", limit=100),
+        "filtered": _count_queries(
+            client, q="walrus report", tag="tag1", year=str(timezone.now().year)
+        ),
+        "page two": _count_queries(client, q="walrus", limit=10, offset=10),
+        "past end": _count_queries(client, q="walrus", limit=10, offset=50),
+    }
+    assert max(counts.values()) <= 10, counts
+    assert counts["one"] == counts["twenty"] == counts["hundred"] == counts["filtered"], counts
