@@ -258,7 +258,7 @@ def _find_redirect(site: Site, html_path: str) -> dict | None:
 @route_router.get(
     "/",
     response={
-        200: schemas.PageDetail | schemas.RedirectTarget,
+        200: schemas.RouteResult,
         **ERRORS,
     },
     summary="Resolve a frontend path: page JSON, a redirect, or 404",

@@ -286,20 +286,19 @@ PageDetail = Annotated[
 ]
 
 
-class PageEnvelope(Strict):
-    """What the route lookup answers for a path that is a page."""
-
-    kind: Literal["page"]
-    page: PageDetail
-
-
 class RedirectTarget(Strict):
     """What the route lookup answers for a path that Wagtail's redirects send elsewhere."""
 
-    kind: Literal["redirect"]
+    type: Literal["redirect"]
     status: Literal[301, 302]
     location: str = Field(description="A frontend path (/news/…) or an absolute URL.")
     is_permanent: bool
+
+
+RouteResult = Annotated[
+    NewsPageDetail | NewsIndexPageDetail | HomePageDetail | RedirectTarget,
+    Field(discriminator="type"),
+]
 
 
 # --- Organisations and people ---------------------------------------------------------------
