@@ -520,3 +520,28 @@ def test_prune_deliveries_removes_old_entries(db):
     assert not DeliveryLog.objects.filter(pk=old.pk).exists()
     call_command("prune_deliveries", days=0)
     assert not DeliveryLog.objects.exists()
+
+
+# --- The API cache hears of exactly the same changes ----------------------------------------------
+
+
+def test_api_cache_generation_follows_the_change_events(site, receiver, organisation):
+    from news import api_cache
+
+    page = publish_news_page(site, title="Cached", slug="cached",
+                             body=boilerplate_body(organisation))
+    receiver.settle()
+    before = api_cache.current_generation()
+    page.title = "Draft only"
+    page.save_revision()
+    organisation.save_revision()
+    assert api_cache.current_generation() == before  # drafts: nothing readers can see
+
+    organisation.save_revision().publish()
+    after_snippet = api_cache.current_generation()
+    assert after_snippet > before
+    page.unpublish()
+    assert api_cache.current_generation() > after_snippet
+    assert wait_for_background_tasks(10)
+    assert [e["event"] for e in receiver.events()] == ["organisation.published",
+                                                       "page.unpublished"]
