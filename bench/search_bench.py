@@ -308,56 +308,86 @@ QUERY_KINDS = {
 }
 
 
-def measure(repeat: int) -> list[dict]:
+class StatementTimer:
+    """An execute wrapper timing the search statement itself (the one that ranks and counts)."""
+
+    MARKERS = ("newsroom_search_fts", "search_vector", "title_vector", "newsroom_search_title_fts")
+
+    def __init__(self) -> None:
+        self.last_ms = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        if not any(marker in sql for marker in self.MARKERS):
+            return execute(sql, params, many, context)
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.last_ms = (time.perf_counter() - start) * 1000
+
+
+def _timed_get(client, timer: StatementTimer, url: str, params: dict):
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    timer.last_ms = 0.0
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
+        wall, cpu = time.perf_counter(), time.process_time()
+        response = client.get(url, params)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    assert response.status_code == 200, response.content
+    return response, {
+        "wall": wall * 1000,
+        "cpu": cpu * 1000,
+        "sql": timer.last_ms,
+        "queries": len(captured),
+    }
+
+
+def measure(repeat: int, limit: int) -> list[dict]:
+    from django.test import Client
+
     client = Client()
+    timer = StatementTimer()
     results = []
     for kind, queries in QUERY_KINDS.items():
         for filtered in (False, True):
             extra = {"category": "release"} if filtered else {}
             for q in queries:  # warm: renditions, statement caches
                 assert client.get("/api/v3/search/", {"q": q, **extra}).status_code == 200
-            timings, counts, totals = [], [], []
+            samples, totals = [], []
             for i in range(repeat):
                 q = queries[i % len(queries)]
-                with CaptureQueriesContext(connection) as captured:
-                    start = time.perf_counter()
-                    response = client.get("/api/v3/search/", {"q": q, "limit": 20, **extra})
-                    timings.append((time.perf_counter() - start) * 1000)
-                assert response.status_code == 200, response.content
-                counts.append(len(captured))
-                totals.append(response.json()["count"])
-            results.append(
-                _row(
-                    f"{kind}{' + category' if filtered else ''}",
-                    timings,
-                    counts,
-                    statistics.median(totals),
+                response, sample = _timed_get(
+                    client, timer, "/api/v3/search/", {"q": q, "limit": limit, **extra}
                 )
-            )
-    timings, counts = [], []
+                samples.append(sample)
+                totals.append(response.json()["count"])
+            name = f"{kind}{' + category' if filtered else ''}"
+            results.append(_row(name, samples, statistics.median(totals)))
+    samples = []
     for i in range(repeat):
         prefix = ["pro", "fo", "secu", "pre", "wal"][i % 5]
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            response = client.get("/api/v3/search/suggest/", {"q": prefix})
-            timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200
-        counts.append(len(captured))
-    results.append(_row("suggest (prefix)", timings, counts, None))
+        samples.append(_timed_get(client, timer, "/api/v3/search/suggest/", {"q": prefix})[1])
+    results.append(_row("suggest (prefix)", samples, None))
     return results
 
 
-def _row(name: str, timings: list[float], counts: list[int], hits) -> dict:
-    ordered = sorted(timings)
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def _row(name: str, samples: list[dict], hits) -> dict:
+    counts = [s["queries"] for s in samples]
     return {
         "name": name,
-        "p50": statistics.median(ordered),
-        "p95": ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))],
-        "queries": f"{min(counts)}–{max(counts)}" if min(counts) != max(counts) else str(counts[0]),
+        "p50": _percentile([s["wall"] for s in samples], 0.5),
+        "p95": _percentile([s["wall"] for s in samples], 0.95),
+        "cpu_p50": _percentile([s["cpu"] for s in samples], 0.5),
+        "sql_p50": _percentile([s["sql"] for s in samples], 0.5),
+        "sql_p95": _percentile([s["sql"] for s in samples], 0.95),
+        "queries": f"{min(counts)}-{max(counts)}" if min(counts) != max(counts) else str(counts[0]),
         "hits": hits,
     }
 
@@ -375,7 +405,10 @@ def child(args: argparse.Namespace) -> None:
     setup_test_environment()
     call_command("migrate", verbosity=0)
     info = build(args.posts)
-    info["results"] = measure(args.repeat)
+    info["load_before"] = os.getloadavg()[0]
+    info["results"] = measure(args.repeat, args.limit)
+    info["load_after"] = os.getloadavg()[0]
+    info["limit"] = args.limit
     info["vendor"] = connection.vendor
     print("RESULT " + json.dumps(info))
 
@@ -390,6 +423,8 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> dict:
         str(args.posts),
         "--repeat",
         str(args.repeat),
+        "--limit",
+        str(args.limit),
     ]
     started = time.perf_counter()
     proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
@@ -409,10 +444,25 @@ def report(name: str, info: dict) -> None:
         f"({info['indexed'] / max(info['index_s'], 1e-9):.0f} posts/s), total "
         f"{info['wall_s']:.0f} s"
     )
-    print(f"{'query kind':36} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'hits':>7}")
+    print(
+        f"limit={info['limit']}; load average {info['load_before']:.1f} before, "
+        f"{info['load_after']:.1f} after measuring (2 cores)"
+    )
+    print(
+        f"{'query kind':34} {'p50 ms':>7} {'p95 ms':>7} {'cpu p50':>8} {'sql p50':>8} "
+        f"{'sql p95':>8} {'queries':>8} {'hits':>6}"
+    )
     for row in info["results"]:
         hits = "" if row["hits"] is None else f"{row['hits']:.0f}"
-        print(f"{row['name']:36} {row['p50']:8.1f} {row['p95']:8.1f} {row['queries']:>8} {hits:>7}")
+        print(
+            f"{row['name']:34} {row['p50']:7.1f} {row['p95']:7.1f} {row['cpu_p50']:8.1f} "
+            f"{row['sql_p50']:8.1f} {row['sql_p95']:8.1f} {row['queries']:>8} {hits:>6}"
+        )
+    print(
+        "p50/p95: wall time of the whole request (routing, search, cards, JSON); cpu p50: this "
+        "process's CPU time per request (on SQLite it includes the database work); sql: wall "
+        "time of the one ranking/highlighting statement."
+    )
 
 
 def main() -> None:
@@ -420,6 +470,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=40, help="requests per query kind")
+    parser.add_argument("--limit", type=int, default=20, help="results per search request")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
