@@ -1,0 +1,362 @@
+"""Preview and the reference frontend in a real browser (Debian's Chromium via Playwright).
+
+The CMS runs in a live server thread of this test process (same test database), the
+frontend as ``frontend/serve.py`` on another free port; an editor works in the real Wagtail
+admin. Screenshots of every step go to ``test-artifacts/browser/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer as DjangoWSGIServer
+from django.db import connections
+from django.test.testcases import LiveServerThread
+
+from news.models import NewsPage
+from tests.conftest import make_image
+
+# serialized_rollback: the page tree root and categories come from migrations, and a
+# transactional test would otherwise start from the empty database the previous one left.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+BASE_DIR = Path(django_settings.BASE_DIR)
+ARTIFACTS = BASE_DIR / "test-artifacts" / "browser"
+CHROMIUM = os.environ.get("NEWSROOM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 20_000
+PASSWORD = "pw-browser-editor-1"
+
+
+# --- Live servers -----------------------------------------------------------------------------
+
+
+class SerialWSGIServer(DjangoWSGIServer):
+    """One request at a time: needed when requests share the test's in-memory SQLite."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+class CMSServerThread(LiveServerThread):
+    def _create_server(self, connections_override=None):
+        if connections_override:
+            return SerialWSGIServer(
+                (self.host, self.port),
+                _quiet_handler(),
+                allow_reuse_address=False,
+                connections_override=connections_override,
+            )
+        return super()._create_server(connections_override)
+
+
+def _quiet_handler():
+    from django.test.testcases import QuietWSGIRequestHandler
+
+    return QuietWSGIRequestHandler
+
+
+@pytest.fixture
+def cms_url(transactional_db, django_db_blocker):
+    """The CMS (admin, API, media, static files) on a free port, on the test database."""
+    with django_db_blocker.unblock():
+        shared = {
+            conn.alias: conn
+            for conn in connections.all()
+            if conn.vendor == "sqlite" and conn.is_in_memory_db()
+        }
+        for conn in shared.values():
+            conn.inc_thread_sharing()
+        thread = CMSServerThread("127.0.0.1", StaticFilesHandler, shared, port=0)
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+        yield f"http://127.0.0.1:{thread.port}"
+        thread.terminate()
+        for conn in shared.values():
+            conn.dec_thread_sharing()
+
+
+@pytest.fixture
+def frontend_url(cms_url):
+    """``frontend/serve.py`` on a free port, pointed at the live CMS."""
+    env = {
+        **os.environ,
+        "NEWSROOM_API_URL": f"{cms_url}/api/v3",
+        "NEWSROOM_CMS_URL": cms_url,
+        "NEWSROOM_FRONTEND_QUIET": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(BASE_DIR / "frontend" / "serve.py"), "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        assert match, f"frontend did not start: {line!r}"
+        yield f"http://127.0.0.1:{match.group(1)}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; the test's own
+    # database calls are still plain synchronous code, so let Django allow them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def newsroom(settings, cms_url, frontend_url, news_index, person, organisation, django_user_model):
+    """Settings that tie the CMS to this run's frontend, and an editor account."""
+    settings.NEWSROOM_FRONTEND_URL = frontend_url
+    settings.NEWSROOM_CORS_ORIGINS = [frontend_url]
+    settings.WAGTAILADMIN_BASE_URL = cms_url
+    settings.WAGTAIL_HEADLESS_PREVIEW = {
+        **settings.WAGTAIL_HEADLESS_PREVIEW,
+        "CLIENT_URLS": {"default": f"{frontend_url}/preview"},
+        "SERVE_BASE_URL": frontend_url,
+    }
+    cache.clear()
+    django_user_model.objects.create_superuser("editor", "editor@example.org", PASSWORD)
+    photo = make_image("Editor photo", 1200, 800, description="A red rectangle")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return {
+        "cms": cms_url,
+        "frontend": frontend_url,
+        "index": news_index,
+        "person": person,
+        "organisation": organisation,
+        "photo": photo,
+    }
+
+
+@pytest.fixture
+def page(browser, newsroom):
+    # Depends on ``newsroom`` so the tabs close before the servers stop and the database is
+    # flushed: an admin tab still polling would otherwise race the flush.
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    # JavaScript errors in any tab of this context (the admin's and the frontend's).
+    errors: list[str] = []
+    context.on("page", lambda tab: tab.on("pageerror", lambda exc: errors.append(str(exc))))
+    tab = context.new_page()
+    tab.js_errors = errors
+    yield tab
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def api_status(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+# --- The editor in the admin ------------------------------------------------------------------
+
+
+def sign_in(page, cms: str) -> None:
+    page.goto(f"{cms}/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{cms}/admin/")
+
+
+def add_block(page, label: str):
+    body = page.locator("#panel-child-content-body-content")
+    body.locator("button.c-sf-add-button").last.click()
+    page.get_by_role("option", name=label, exact=True).click()
+    return body.locator("[data-contentpath]").filter(
+        has=page.locator(".c-sf-block__type", has_text=label)
+    ).last
+
+
+def choose_in_modal(page, block, button: str, choice: str) -> None:
+    block.get_by_role("button", name=button).click()
+    modal = page.locator(".modal-dialog")
+    choices = modal.locator("a[data-chooser-modal-choice]")
+    choices.filter(has_text=choice).or_(choices.and_(modal.locator(f'[title="{choice}"]'))).first.click()
+    modal.wait_for(state="hidden")
+
+
+def type_rich_text(page, block, text: str) -> None:
+    block.locator("[contenteditable=true]").first.click()
+    page.keyboard.type(text)
+
+
+def open_preview(page):
+    """Open the admin's preview panel; the frontend's document inside it."""
+    toggle = page.get_by_role("button", name="Toggle preview")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    panel = page.frame_locator("iframe.w-preview__iframe, [data-w-preview-target='iframe']").first
+    return panel.frame_locator("iframe").first
+
+
+def preview_src(page) -> str:
+    panel = page.frame_locator("iframe.w-preview__iframe, [data-w-preview-target='iframe']").first
+    return panel.locator("iframe").first.get_attribute("src")
+
+
+# --- The scenarios ----------------------------------------------------------------------------
+
+
+def check_expired_and_forged_tokens(page, newsroom, post) -> None:
+    """4. An expired or forged token: the frontend's expiry message, and a 4xx from the API."""
+    cms, frontend = newsroom["cms"], newsroom["frontend"]
+    with mock.patch("django.core.signing.time.time", return_value=time.time() - 7200):
+        expired = post.create_page_preview().token
+    fresh = post.create_page_preview().token
+    forged = fresh[:-4] + ("AAAA" if not fresh.endswith("AAAA") else "BBBB")
+
+    for name, token, status in (("expired", expired, 410), ("forged", forged, 403)):
+        query = f"content_type=news.newspage&token={token}"
+        code, problem = api_status(f"{cms}/api/v3/preview/?{query}")
+        assert code == status and problem["status"] == status
+        page.goto(f"{frontend}/preview/?{query}")
+        expect_text(page.locator("h1"), "This preview link has expired")
+        expect_text(page.locator("main"), "click Preview again")
+        expect_text(page.locator(".preview-banner"), "Preview")
+        shot(page, f"4-{name}-token")
+
+    # The same frontend shows a good token's draft: the message is about the token.
+    page.goto(f"{frontend}/preview/?content_type=news.newspage&token={fresh}")
+    expect_text(page.locator("h1"), post.title)
+
+
+def test_editor_previews_publishes_and_edits_a_post(page, newsroom):
+    cms, frontend = newsroom["cms"], newsroom["frontend"]
+    sign_in(page, cms)
+
+    # 1. A new post through the real editing UI, then Preview.
+    page.goto(f"{cms}/admin/pages/add/news/newspage/{newsroom['index'].pk}/")
+    page.fill("#id_title", "Example Corp joins the Foundation")
+    page.fill("#id_summary", "Example Corp becomes a premier member.")
+    paragraph = add_block(page, "Paragraph")
+    type_rich_text(page, paragraph, "Draft words written in the browser.")
+    image = add_block(page, "Image")
+    choose_in_modal(page, image, "Choose an image", "Editor photo")
+    image.locator("input[name$='-caption']").fill("The new member's office")
+    quote = add_block(page, "Quote")
+    quote.locator("textarea[name$='-text']").fill("Open collaboration makes us all better.")
+    choose_in_modal(page, quote, "Choose person", "Ada Example")
+    bio = add_block(page, "Bio")
+    choose_in_modal(page, bio, "Choose person", "Ada Example")
+    boilerplate = add_block(page, "About boilerplate")
+    choose_in_modal(page, boilerplate, "Choose organisation", "Example Corp")
+
+    preview = open_preview(page)
+    expect_text(preview.locator(".block--paragraph"), "Draft words written in the browser.")
+    expect_text(preview.locator(".attribution__name"), "Ada Example")
+    expect_text(preview.locator(".boilerplate h2"), "About Example Corp")
+    expect_text(preview.locator(".preview-banner"), "Preview")
+    shot(page, "1-admin-preview-panel")
+    draft_url = preview_src(page)
+    assert draft_url.startswith(f"{frontend}/preview/?content_type=news.newspage&token=")
+    reader = page.context.new_page()
+    reader.goto(draft_url)
+    expect_text(reader.locator("h1"), "Example Corp joins the Foundation")
+    expect_text(reader.locator(".bio-card h2"), "About Ada Example")
+    shot(reader, "1-frontend-preview")
+
+    # 2. Publish: the list shows the post and its page renders every block.
+    page.get_by_role("button", name="More actions").click()
+    page.locator("button[name='action-publish']").click()
+    page.wait_for_url(re.compile(r".*/admin/pages/\d+/"))
+    post = NewsPage.objects.get(title="Example Corp joins the Foundation")
+    assert post.live
+
+    reader.goto(f"{frontend}/news/")
+    card = reader.locator(".card").filter(has_text="Example Corp joins the Foundation")
+    card.wait_for()
+    shot(reader, "2-frontend-list")
+    card.locator(".card__title a").click()
+    reader.wait_for_url(f"{frontend}/news/{post.slug}/")
+    expect_text(reader.locator("h1"), "Example Corp joins the Foundation")
+    expect_text(reader.locator(".block--paragraph"), "Draft words written in the browser.")
+    figure = reader.locator(".block--image figure")
+    expect_text(figure.locator("figcaption"), "The new member's office")
+    img = figure.locator("img")
+    assert "480w" in img.get_attribute("srcset")
+    assert img.get_attribute("alt") == "A red rectangle"
+    reader.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=img.element_handle()
+    )
+    quote_text = reader.locator(".block--quote blockquote")
+    expect_text(quote_text, "Open collaboration makes us all better.")
+    expect_text(reader.locator(".block--quote .attribution"), "Chief Example Officer")
+    expect_text(reader.locator(".bio-card"), "Ada has worked on examples for years.")
+    expect_text(reader.locator(".boilerplate"), "Example Corp builds example things.")
+    assert reader.locator(".preview-banner").count() == 0
+    shot(reader, "2-frontend-post")
+
+    # 3. A new title saved as a draft: the public page keeps the old one, preview the new.
+    page.goto(f"{cms}/admin/pages/{post.pk}/edit/")
+    page.fill("#id_title", "Example Corp joins the Foundation (updated)")
+    page.get_by_role("button", name="Save draft").click()
+    page.locator(".messages .success, [data-w-messages] .success").first.wait_for()
+    post.refresh_from_db()
+    assert post.has_unpublished_changes and post.title == "Example Corp joins the Foundation"
+
+    cache.clear()
+    reader.goto(f"{frontend}/news/{post.slug}/")
+    expect_text(reader.locator("h1"), "Example Corp joins the Foundation")
+    assert "(updated)" not in reader.locator("h1").inner_text()
+    shot(reader, "3-frontend-public-old-title")
+    preview = open_preview(page)
+    expect_text(preview.locator("h1"), "Example Corp joins the Foundation (updated)")
+    shot(page, "3-admin-preview-new-title")
+
+    # 4. (One test, not two: every browser scenario shares the live servers' database.)
+    check_expired_and_forged_tokens(reader, newsroom, post)
+    assert not page.js_errors, page.js_errors
+
+
+def expect_text(locator, text: str) -> None:
+    from playwright.sync_api import expect
+
+    expect(locator.first).to_contain_text(text, timeout=TIMEOUT_MS)
