@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save, pre_delete
 from taggit.models import Tag
-from wagtail.models import PageViewRestriction
+from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move, published, unpublished
 
 from news.models import NewsPage
@@ -43,7 +43,8 @@ def on_page_moved(sender, instance, **kwargs) -> None:
 
 
 def on_restriction_changed(sender, instance, **kwargs) -> None:
-    page = instance.page
+    # Looked up by id: when a page is deleted its restrictions go with it, page row first.
+    page = Page.objects.filter(pk=instance.page_id).first()
     if page is not None:
         documents.index_pages(documents.subtree_news_ids(page))
 
