@@ -12,6 +12,7 @@ transaction that is rolled back, without publishing and without storing image fi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -20,7 +21,7 @@ import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
@@ -28,10 +29,15 @@ from urllib.parse import unquote, urljoin, urlparse
 from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.text import slugify
+from modelsearch import index as search_index
+from modelsearch.signal_handlers import post_save_signal_handler
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
+from wagtail.models import ReferenceIndex
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from news.importers.convert import Draft, ImageRef, attr, collapse, esc, looks_like_name
 from news.importers.jekyll import ParsedPost
@@ -150,6 +156,7 @@ class JekyllWriter:
         self.org_newest: dict[str, tuple[str, str, str]] = {}
         self.person_newest: dict[str, tuple[str, str]] = {}
         self.run_keys: set[str] = set()
+        self._touched: list = []
         self._hash_cache: dict[Path, str] = {}
 
     # Planning -----------------------------------------------------------------------------
@@ -185,9 +192,19 @@ class JekyllWriter:
         result = PostResult(source=post.source_key, status="failed", warnings=list(post.warnings))
         if post.source_key not in self.run_keys:
             self.plan([post])
+        self._touched = []
         try:
             with transaction.atomic():
-                self._write(post, result)
+                # Wagtail's reference and search indexes are brought up to date once per
+                # object at the end of the post, not after each of every object's saves.
+                with disable_reference_index_auto_update(), deferred_search_index():
+                    self._write(post, result)
+                for obj in self._touched:
+                    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+                    if stored is not None:
+                        ReferenceIndex.create_or_update_for_object(stored)
+                        if isinstance(stored, search_index.Indexed):
+                            search_index.insert_or_update_object(stored)
                 if self.dry_run:
                     raise _DryRunRollback
         except _DryRunRollback:
@@ -272,6 +289,8 @@ class JekyllWriter:
                     revision.publish(user=self.user)
                 result.status = "updated"
             page = latest
+        if result.status in {"created", "updated"}:
+            self._touch(page)
         result.page_id = page.pk
         parts = page.get_url_parts()
         result.url = parts[2] if parts else page.url_path
@@ -551,8 +570,14 @@ class JekyllWriter:
         revision = latest.save_revision(user=self.user, log_action=True)
         if was_current and not self.dry_run:
             revision.publish(user=self.user)
+        self._touch(latest)
+
+    def _touch(self, obj) -> None:
+        if obj is not None and obj not in self._touched:
+            self._touched.append(obj)
 
     def _save_snippet(self, obj) -> None:
+        self._touch(obj)
         obj.save()
         if not self.dry_run:
             obj.save_revision(user=self.user).publish(user=self.user)
@@ -656,6 +681,7 @@ class JekyllWriter:
         image.file = ImageFile(io.BytesIO(data), name=local.name)
         image._set_image_file_metadata()
         image.save()
+        self._touch(image)
         return image
 
     # Redirects --------------------------------------------------------------------------------
@@ -667,13 +693,32 @@ class JekyllWriter:
             return
         redirect = Redirect.objects.filter(old_path=old_path, site__isnull=True).first()
         if redirect is None:
-            Redirect.add_redirect(old_path, redirect_to=page, is_permanent=True)
+            self._touch(Redirect.add_redirect(old_path, redirect_to=page, is_permanent=True))
         elif redirect.redirect_page_id != page.pk:
             if redirect.redirect_page_id or redirect.redirect_link:
                 result.warnings.append(f"redirect {old_path} now points to this post")
             redirect.redirect_page = page
             redirect.redirect_link = ""
             redirect.save()
+            self._touch(redirect)
+
+
+@contextlib.contextmanager
+def deferred_search_index() -> Iterator[None]:
+    """Pause the search index's update-on-save (the caller indexes what it wrote, once).
+
+    Saving a page or snippet several times in one import (create, revision, publish) would
+    otherwise rebuild its search entry each time; this is the bulk-import pattern of
+    ``search_auto_update = False`` followed by indexing, limited to this thread's block.
+    """
+    models = [m for m in search_index.get_indexed_models()
+              if getattr(m, "search_auto_update", True)]
+    paused = [m for m in models if post_save.disconnect(post_save_signal_handler, sender=m)]
+    try:
+        yield
+    finally:
+        for model in paused:
+            post_save.connect(post_save_signal_handler, sender=model)
 
 
 def _post_order(post: ParsedPost) -> tuple:
