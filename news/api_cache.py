@@ -232,36 +232,24 @@ def connect_signals() -> None:
 
     from django.db.models.signals import post_delete, post_save
     from taggit.models import Tag
-    from wagtail import signals as wagtail_signals
     from wagtail.contrib.redirects.models import Redirect
     from wagtail.documents import get_document_model
-    from wagtail.images import get_image_model
-    from wagtail.models import Page, PageViewRestriction, Site, get_page_models
+    from wagtail.models import PageViewRestriction, Site
 
-    from news.snippets import NewsCategory, Organisation, Person
+    from news.snippets import NewsCategory
 
+    # Pages (publish, unpublish, expiry, move, slug change, delete), Organisations, People and
+    # images are not connected here: news.publishing builds one ChangeEvent per editor action
+    # and calls invalidate() for it, the same event that drives the webhooks and the CDN purge.
     uid = "newsroom_api_cache"
-    for signal in (
-        wagtail_signals.page_published,
-        wagtail_signals.page_unpublished,
-        wagtail_signals.post_page_move,
-        wagtail_signals.published,
-        wagtail_signals.unpublished,
-    ):
-        signal.connect(_on_change, dispatch_uid=f"{uid}:{id(signal)}")
 
     def on_save_and_delete(model, save_handler=_on_change) -> None:
         label = model._meta.label
         post_save.connect(save_handler, sender=model, dispatch_uid=f"{uid}:save:{label}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:del:{label}")
 
-    for model in {Page, *get_page_models()}:
-        on_save_and_delete(model, _on_page_save)
-    for model in (Organisation, Person):
-        on_save_and_delete(model, _on_draftable_save)
     for model in (
         NewsCategory,
-        get_image_model(),
         get_document_model(),
         Redirect,
         Site,
