@@ -147,8 +147,10 @@ def main() -> None:
             f"max {ordered[-1] * 1000:.1f} ms"
         )
 
-    print(f"{args.runs} publishes through the admin edit view (task backend: "
-          f"{settings.TASKS['newsroom']['BACKEND']})")
+    print(
+        f"{args.runs} publishes through the admin edit view (task backend: "
+        f"{settings.TASKS['newsroom']['BACKEND']})"
+    )
     print(f"  publish request:                      {ms(request_times)}")
     print(f"  request returned → webhook received:  {ms(latencies)}")
     verdict = "OK" if statistics.median(latencies) < 1.0 else "OVER TARGET"

@@ -356,8 +356,13 @@ def dispatch(change: ChangeEvent) -> None:
     """Hand a finished, committed event to the webhooks and the CDN purge (never raises)."""
     from news import webhooks
 
-    logger.info("%s %s %s: %d path(s)", change.event, change.object_type, change.object_id,
-                len(change.paths))
+    logger.info(
+        "%s %s %s: %d path(s)",
+        change.event,
+        change.object_type,
+        change.object_id,
+        len(change.paths),
+    )
     try:
         webhooks.send_event(change)
     except Exception:  # publishing must never fail because of delivery
@@ -401,8 +406,9 @@ def on_page_slug_changed(sender, instance: Page, instance_before: Page, **kwargs
 
 
 @_safely
-def on_page_moved(sender, instance: Page, parent_page_before: Page, url_path_before: str,
-                  **kwargs) -> None:
+def on_page_moved(
+    sender, instance: Page, parent_page_before: Page, url_path_before: str, **kwargs
+) -> None:
     if not instance.live and not _live_descendants(instance):
         return
     record(
@@ -447,8 +453,9 @@ def on_snippet_deleted(sender, instance: Model, **kwargs) -> None:
 
 
 @_safely
-def on_image_pre_save(sender, instance: Model, raw: bool = False, update_fields=None,
-                      **kwargs) -> None:
+def on_image_pre_save(
+    sender, instance: Model, raw: bool = False, update_fields=None, **kwargs
+) -> None:
     instance._newsroom_before = None
     if raw or instance.pk is None:
         return
@@ -491,9 +498,7 @@ def connect_signals() -> None:
     _connected = True
     uid = "newsroom_publishing"
     wagtail_signals.page_published.connect(on_page_published, dispatch_uid=f"{uid}:published")
-    wagtail_signals.page_unpublished.connect(
-        on_page_unpublished, dispatch_uid=f"{uid}:unpublished"
-    )
+    wagtail_signals.page_unpublished.connect(on_page_unpublished, dispatch_uid=f"{uid}:unpublished")
     wagtail_signals.page_slug_changed.connect(on_page_slug_changed, dispatch_uid=f"{uid}:slug")
     wagtail_signals.post_page_move.connect(on_page_moved, dispatch_uid=f"{uid}:moved")
     # Every page model: the deletion collector sends pre_delete per concrete class.

@@ -114,9 +114,7 @@ class DeliveryLog(models.Model):
 
 def signature_header(body: bytes, secret: str, timestamp: int) -> str:
     """The ``X-Newsroom-Signature`` value for ``body`` signed at ``timestamp``."""
-    digest = hmac.new(
-        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
-    ).hexdigest()
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
 
 

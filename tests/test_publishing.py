@@ -137,8 +137,12 @@ def site(news_index, receiver):
 
 def boilerplate_body(organisation: Organisation) -> str:
     return json.dumps(
-        [{"type": "boilerplate", "value": {"organisation": organisation.pk,
-                                            "boilerplate_override": ""}}]
+        [
+            {
+                "type": "boilerplate",
+                "value": {"organisation": organisation.pk, "boilerplate_override": ""},
+            }
+        ]
     )
 
 
@@ -167,8 +171,9 @@ def page_form(page: NewsPage, **changes) -> dict:
 # --- Pages --------------------------------------------------------------------------------------
 
 
-def test_admin_publish_sends_one_signed_event_with_every_affected_path(site, editor_client,
-                                                                       receiver):
+def test_admin_publish_sends_one_signed_event_with_every_affected_path(
+    site, editor_client, receiver
+):
     page = publish_news_page(site, title="First draft", slug="first")
     receiver.settle()
 
@@ -260,8 +265,14 @@ def test_moving_a_section_sends_every_old_and_new_path(site, home_page, receiver
 
 def test_a_page_linking_to_a_renamed_page_is_revalidated(site, receiver):
     target = publish_news_page(site, title="Target", slug="target")
-    body = json.dumps([{"type": "paragraph",
-                        "value": f'<p>See <a linktype="page" id="{target.pk}">this</a>.</p>'}])
+    body = json.dumps(
+        [
+            {
+                "type": "paragraph",
+                "value": f'<p>See <a linktype="page" id="{target.pk}">this</a>.</p>',
+            }
+        ]
+    )
     linking = publish_news_page(site, title="Linking", slug="linking", body=body)
     receiver.settle()
 
@@ -320,8 +331,9 @@ def test_publish_scheduled_sends_the_go_live_and_the_expiry(site, receiver):
 def test_publishing_an_organisation_revalidates_every_post_that_carries_it(
     site, receiver, organisation, person, editor_client
 ):
-    with_boilerplate = publish_news_page(site, title="Release", slug="release",
-                                         body=boilerplate_body(organisation))
+    with_boilerplate = publish_news_page(
+        site, title="Release", slug="release", body=boilerplate_body(organisation)
+    )
     authored = NewsPage(title="By Ada", slug="by-ada")
     authored.authors.add(NewsPageAuthor(person=person))
     site.add_child(instance=authored)
@@ -376,12 +388,12 @@ def test_unpublishing_and_deleting_a_person(site, receiver, person):
     assert "/news/quoted/" in event["paths"]
 
 
-def test_replacing_an_image_revalidates_pages_and_logos_that_show_it(site, receiver,
-                                                                     organisation):
+def test_replacing_an_image_revalidates_pages_and_logos_that_show_it(site, receiver, organisation):
     photo = make_image("Photo")
     featured = publish_news_page(site, title="Featured", slug="featured", feature_image=photo)
-    logo_user = publish_news_page(site, title="Logo", slug="logo",
-                                  body=boilerplate_body(organisation))
+    logo_user = publish_news_page(
+        site, title="Logo", slug="logo", body=boilerplate_body(organisation)
+    )
     receiver.settle()
 
     replacement = make_image("Replacement")
@@ -440,8 +452,7 @@ def test_a_4xx_is_not_retried(site, receiver):
     assert (log.status, log.attempts, log.last_response_code) == ("failed", 1, 404)
 
 
-def test_a_receiver_that_is_down_neither_breaks_nor_slows_publishing(site, settings,
-                                                                    editor_client):
+def test_a_receiver_that_is_down_neither_breaks_nor_slows_publishing(site, settings, editor_client):
     settings.NEWSROOM_WEBHOOK_URLS = [f"http://127.0.0.1:{free_port()}/down"]
     page = publish_news_page(site, title="Down", slug="down")
     url = reverse("wagtailadmin_pages:edit", args=(page.pk,))
@@ -510,11 +521,16 @@ def test_the_delivery_log_is_for_admins_only(client, django_user_model, site):
 
 
 def test_prune_deliveries_removes_old_entries(db):
-    old = DeliveryLog.objects.create(event="page.published", endpoint="http://x.test/",
-                                     payload="{}", event_id="a",
-                                     created_at=timezone.now() - timedelta(days=40))
-    recent = DeliveryLog.objects.create(event="page.published", endpoint="http://x.test/",
-                                        payload="{}", event_id="b")
+    old = DeliveryLog.objects.create(
+        event="page.published",
+        endpoint="http://x.test/",
+        payload="{}",
+        event_id="a",
+        created_at=timezone.now() - timedelta(days=40),
+    )
+    recent = DeliveryLog.objects.create(
+        event="page.published", endpoint="http://x.test/", payload="{}", event_id="b"
+    )
     call_command("prune_deliveries")
     assert list(DeliveryLog.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not DeliveryLog.objects.filter(pk=old.pk).exists()
@@ -528,8 +544,9 @@ def test_prune_deliveries_removes_old_entries(db):
 def test_api_cache_generation_follows_the_change_events(site, receiver, organisation):
     from news import api_cache
 
-    page = publish_news_page(site, title="Cached", slug="cached",
-                             body=boilerplate_body(organisation))
+    page = publish_news_page(
+        site, title="Cached", slug="cached", body=boilerplate_body(organisation)
+    )
     receiver.settle()
     before = api_cache.current_generation()
     page.title = "Draft only"
@@ -543,5 +560,4 @@ def test_api_cache_generation_follows_the_change_events(site, receiver, organisa
     page.unpublish()
     assert api_cache.current_generation() > after_snippet
     assert wait_for_background_tasks(10)
-    assert [e["event"] for e in receiver.events()] == ["organisation.published",
-                                                       "page.unpublished"]
+    assert [e["event"] for e in receiver.events()] == ["organisation.published", "page.unpublished"]
