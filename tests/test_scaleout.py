@@ -8,22 +8,13 @@ publishes a new title; 50 reads must all show it, with a new ETag.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-REPO = Path(__file__).resolve().parents[1]
-PYTHON = sys.executable
-GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+from tests.servers import base_env, gunicorn, http_get, manage
+
 ON_POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 
 CREATE_POST = """
@@ -44,40 +35,6 @@ page.save_revision().publish()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _manage(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
-
-
-def _get(url: str, etag: str | None = None) -> tuple[int, str, dict]:
-    request = urllib.request.Request(url, headers={"If-None-Match": etag} if etag else {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers.get("ETag", ""), _json(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("ETag", ""), {}
-
-
-def _json(raw: bytes) -> dict:
-    import json
-
-    return json.loads(raw) if raw else {}
-
-
 def _configurations() -> list[str]:
     if ON_POSTGRES:
         return ["postgres+redis", "postgres+locmem"]
@@ -87,15 +44,7 @@ def _configurations() -> list[str]:
 @pytest.fixture(params=_configurations())
 def cluster(request, tmp_path):
     """A migrated database with one post, served by gunicorn with 4 workers."""
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL", "REDIS_URL"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="cms.settings.dev",
-        DEBUG="0",
-        MEDIA_ROOT=str(tmp_path / "media"),
-        NEWSROOM_WEBHOOK_URLS="",
-    )
+    env = base_env(tmp_path)
     database_name = None
     if request.param.startswith("postgres"):
         import psycopg
@@ -110,41 +59,12 @@ def cluster(request, tmp_path):
         env["CACHE_URL"] = "redis://127.0.0.1:6379/0"
         env["CACHE_KEY_PREFIX"] = f"scaleout-{uuid.uuid4().hex[:8]}"
 
-    _manage(env, "migrate", "--noinput", "-v0")
-    page_id = int(_manage(env, "shell", "-c", CREATE_POST).strip().splitlines()[-1])
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            GUNICORN,
-            "cms.wsgi",
-            "--workers",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
+    manage(env, "migrate", "--noinput", "-v0")
+    page_id = int(manage(env, "shell", "-c", CREATE_POST).strip().splitlines()[-1])
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                if _get(f"{base}/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            server.terminate()
-            pytest.fail(f"gunicorn did not start: {server.communicate()[1][-3000:]!r}")
-        yield {"env": env, "url": f"{base}/api/v3/news/{page_id}/"}
+        with gunicorn(env, workers=4) as base:
+            yield {"env": env, "url": f"{base}/api/v3/news/{page_id}/"}
     finally:
-        server.terminate()
-        server.wait(timeout=20)
         if database_name:
             import psycopg
 
@@ -157,20 +77,20 @@ def cluster(request, tmp_path):
 def test_publish_from_another_process_is_seen_by_every_worker(cluster):
     url = cluster["url"]
     # Warm every worker's view (and cache) of the post: gunicorn spreads 40 requests over 4.
-    warm = [_get(url) for _ in range(40)]
+    warm = [http_get(url) for _ in range(40)]
     assert all(status == 200 for status, _, _ in warm)
     assert {body["title"] for _, _, body in warm} == {"Original title"}
     old_etags = {etag for _, etag, _ in warm}
     assert len(old_etags) == 1 and "" not in old_etags
     old_etag = old_etags.pop()
-    assert _get(url, old_etag)[0] == 304  # revalidation works before the change
+    assert http_get(url, old_etag)[0] == 304  # revalidation works before the change
 
-    _manage(cluster["env"], "shell", "-c", PUBLISH_CHANGE.format(title="Changed elsewhere"))
+    manage(cluster["env"], "shell", "-c", PUBLISH_CHANGE.format(title="Changed elsewhere"))
 
-    reads = [_get(url) for _ in range(50)]
+    reads = [http_get(url) for _ in range(50)]
     assert [status for status, _, _ in reads] == [200] * 50
     assert {body["title"] for _, _, body in reads} == {"Changed elsewhere"}
     assert old_etag not in {etag for _, etag, _ in reads}
     # A client still holding the old ETag gets the new content, not a 304.
-    status, _, body = _get(url, old_etag)
+    status, _, body = http_get(url, old_etag)
     assert status == 200 and body["title"] == "Changed elsewhere"
