@@ -75,10 +75,10 @@ def prepare_database(workdir: Path, source: str | None, media: str | None, env: 
         )
 
 
-def get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+def get(url: str, headers: dict | None = None, timeout: float = 30) -> tuple[int, dict, bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -172,6 +172,8 @@ def main() -> int:
             str(args.workers),
             "--log-level",
             "warning",
+            "--timeout",
+            "600",  # the very first renders create renditions
         ],
         cwd=ROOT,
         env=env,
@@ -179,7 +181,8 @@ def main() -> int:
     )
     try:
         wait_until_up(base, server)
-        status, _, body = get(f"{base}/api/v3/news/?limit=100")
+        # The first renders create every rendition (image processing): allow them time.
+        status, _, body = get(f"{base}/api/v3/news/?limit=100", timeout=600)
         assert status == 200, body[:200]
         items = json.loads(body)["items"]
         post = max(items, key=lambda card: card["reading_time"])
@@ -187,8 +190,8 @@ def main() -> int:
         listing = f"{base}/api/v3/news/?limit=20"
         # Warm every worker (renditions exist after the first render; caches filled).
         for _ in range(4 * args.workers):
-            get(detail)
-            get(listing)
+            get(detail, timeout=600)
+            get(listing, timeout=600)
         status, headers, body = get(detail)
         etag = headers["ETag"]
         print(

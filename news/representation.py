@@ -24,6 +24,7 @@ from rest_framework.fields import Field as DRFField
 from wagtail import blocks
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
+from wagtail.images.models import Filter
 from wagtail.models import Page
 from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, extract_attrs
 
@@ -35,6 +36,8 @@ RENDITION_SPECS = tuple(
     spec for width in RENDITION_WIDTHS for spec in (f"width-{width}", f"width-{width}|format-webp")
 )
 SOCIAL_IMAGE_SPEC = "fill-1200x630|format-jpeg"
+# Parsed once: a Filter parses its spec (and inspects operations) on first use.
+RENDITION_FILTERS = tuple(Filter(spec=spec) for spec in RENDITION_SPECS)
 
 _active: ContextVar[Resolver | None] = ContextVar("newsroom_resolver", default=None)
 
@@ -85,6 +88,9 @@ class Resolver:
         self.loaded: dict[type[Model], dict[int, Model]] = defaultdict(dict)
         self.missing: dict[type[Model], set[int]] = defaultdict(set)
         self.extra_specs: set[str] = set()
+        # JSON already built in this render (the same person or logo recurs across cards,
+        # quotes and bios): built once, handed out as copies.
+        self.built: dict[tuple, dict] = {}
 
     # Noting what is needed ------------------------------------------------------------------
     def want(self, model: type[Model], pk: Any) -> None:
@@ -245,12 +251,44 @@ def _prefetched(image: Model | None) -> Model | None:
     return resolver.image(image) or image
 
 
+def _built(kind: str, pk: Any, extra: Any, build) -> dict:
+    """``build()``, memoised on the active resolver for (kind, pk, extra); a shallow copy."""
+    resolver = active_resolver()
+    if resolver is None or pk is None:
+        return build()
+    key = (kind, pk, extra)
+    if key not in resolver.built:
+        resolver.built[key] = build()
+    return dict(resolver.built[key])
+
+
+def _renditions(image: Model) -> dict[str, Model]:
+    """The standard renditions of ``image``: straight from its prefetched renditions when
+    they are all there (Wagtail's ``get_renditions`` would also re-parse every filter spec
+    and rewrite its rendition cache on each call), else through ``get_renditions``."""
+    prefetched = getattr(image, "prefetched_renditions", None)
+    if prefetched is not None:
+        wanted = {(f.spec, f.get_cache_key(image)): f.spec for f in RENDITION_FILTERS}
+        found = {}
+        for rendition in prefetched:
+            spec = wanted.get((rendition.filter_spec, rendition.focal_point_key))
+            if spec is not None:
+                found[spec] = rendition
+        if len(found) == len(RENDITION_FILTERS):
+            return found
+    return image.get_renditions(*RENDITION_FILTERS)
+
+
 def image_data(image: Model | None, *, alt: str | None = None) -> dict | None:
     """An image as a frontend needs it: size, alt text and ready ``srcset`` strings."""
     image = _prefetched(image)
     if image is None:
         return None
-    renditions = image.get_renditions(*RENDITION_SPECS)
+    return _built("image", image.pk, alt, lambda: _image_data(image, alt))
+
+
+def _image_data(image: Model, alt: str | None) -> dict:
+    renditions = _renditions(image)
     items = []
     for spec in RENDITION_SPECS:
         rendition = renditions[spec]
@@ -327,6 +365,10 @@ def page_path(page: Page | None) -> str:
 def organisation_data(organisation: Model | None) -> dict | None:
     if organisation is None:
         return None
+    return _built("organisation", organisation.pk, None, lambda: _organisation_data(organisation))
+
+
+def _organisation_data(organisation: Model) -> dict:
     return {
         "id": organisation.pk,
         "slug": organisation.slug,
@@ -340,6 +382,10 @@ def organisation_data(organisation: Model | None) -> dict | None:
 def person_data(person: Model | None) -> dict | None:
     if person is None:
         return None
+    return _built("person", person.pk, None, lambda: _person_data(person))
+
+
+def _person_data(person: Model) -> dict:
     organisation = person.organisation if person.organisation_id else None
     resolver = active_resolver()
     if organisation is not None and resolver and not resolver._visible(organisation):
@@ -427,9 +473,9 @@ def _image_embed(attrs: dict) -> str:
 
 
 def _escape(text: str) -> str:
-    return (
-        (text or "").replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    ).replace(">", "&gt;")
+    return ((text or "").replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")).replace(
+        ">", "&gt;"
+    )
 
 
 _LINKS = LinkRewriter(rules={"page": _page_link, "document": _document_link})

@@ -125,11 +125,15 @@ def _related_rows(page: NewsPage, limit: int) -> list[NewsPage]:
         tag_ids = [tag.pk for tag in page.tags.all()]
         if not organisation_ids and not tag_ids:
             return []
+    # Two id subqueries rather than joins: no duplicate rows, so no DISTINCT to sort out.
+    sharing_organisation = NewsPage.organisations.through.objects.filter(
+        organisation_id__in=organisation_ids
+    ).values("newspage_id")
+    sharing_tag = NewsPageTag.objects.filter(tag_id__in=tag_ids).values("content_object_id")
     queryset = (
         news_queryset()
         .exclude(pk=page.pk)
-        .filter(Q(organisations__in=organisation_ids) | Q(tagged__tag_id__in=tag_ids))
-        .distinct()
+        .filter(Q(pk__in=sharing_organisation) | Q(pk__in=sharing_tag))
     )
     return list(queryset[:limit])
 
