@@ -96,3 +96,13 @@ def editor_client(client, django_user_model):
     client.force_login(user)
     client.user = user
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts with empty caches: test databases roll back, caches do not."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield
