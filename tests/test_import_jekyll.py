@@ -27,6 +27,7 @@ from news.importers.convert import detect_quote, split_attribution
 from news.importers.jekyll import PostError, parse_post
 from news.importers.writer import JekyllWriter
 from news.models import NewsPage
+from news.representation import Resolver
 from news.snippets import NewsCategory, Organisation, Person
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "jekyll"
@@ -250,8 +251,6 @@ def test_fallback_encoding_reads_latin1() -> None:
 def assets(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     write_png(root / "assets" / "images" / "quillworks-logo.png", (400, 120))
-    write_png(root / "assets" / "images" / "rosalind-okafor.jpg".replace(".jpg", ".png"))
-    # The post names a .jpg: store a real JPEG under that name.
     PILImage.new("RGB", (200, 240), (120, 80, 60)).save(
         root / "assets" / "images" / "rosalind-okafor.jpg", "JPEG"
     )
@@ -505,6 +504,41 @@ def test_summary_and_unknown_parent(news_index) -> None:
     with pytest.raises(CommandError, match="No page"):
         call_command("import_jekyll", str(PRESS_RELEASE), "--parent", "/nowhere/",
                      stdout=io.StringIO())
+
+
+def test_imported_blocks_validate_and_render(news_index, assets: Path) -> None:
+    out, ok = run_import(FIXTURES / "posts", "--parent", "/news/", "--assets-dir", assets)
+    assert ok, out
+    for page in NewsPage.objects.all():
+        page.full_clean()
+        for block in page.get_latest_revision_as_object().body:
+            block.block.clean(block.value)  # what the editor's form would require
+            with Resolver().active():
+                assert block.block.get_api_representation(block.value) is not None
+
+
+def test_includes_permalinks_and_unpublished(news_index, tmp_path: Path) -> None:
+    includes = tmp_path / "_includes"
+    includes.mkdir()
+    (includes / "callout.html").write_text('<p class="callout">Remember: {{ include.text }}</p>')
+    post = tmp_path / "2022-2-3-Cased-Name.md"
+    post.write_text(
+        "---\ntitle: Includes\npermalink: /news/:year/:month/:title.html\n"
+        "published: false\n---\n\n"
+        '{% include callout.html text="back up first" %}\n\n'
+        "{% raw %}Keep {{ this }} literally.{% endraw %}\n\n"
+        "{% comment %}An editor's note.{% endcomment %}See the rest.\n"
+    )
+    out, ok = run_import(post, "--parent", "/news/", "--includes-dir", includes)
+    assert ok, out
+    page = NewsPage.objects.get(source_path="2022-2-3-Cased-Name.md")
+    text = page.get_latest_revision_as_object().body_text()
+    assert "Remember: back up first" in text
+    assert "Keep {{ this }} literally." in text
+    assert "editor's note" not in text and "See the rest." in text
+    assert not page.live and "saved as a draft" in out
+    assert page.date.date().isoformat() == "2022-02-03"
+    assert Redirect.objects.filter(old_path="/news/2022/02/Cased-Name.html").exists()
 
 
 def test_fixture_word_coverage(news_index) -> None:

@@ -213,6 +213,8 @@ class JekyllWriter:
             result.status = "failed"
             result.message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             result.page_id = None
+            result.blocks.clear()  # nothing of it was written
+            result.images_found = result.images_missing = result.images_external = 0
         result.seconds = time.perf_counter() - started
         return result
 
