@@ -78,7 +78,9 @@ def state() -> dict:
     }
 
 
-WORD = re.compile(r"[^\W_]+")
+# A word: a run of letters or digits; each CJK character counts alone (no spaces between).
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+WORD = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
 
 
 def source_words(text: str) -> Counter:
@@ -97,6 +99,7 @@ def source_words(text: str) -> Counter:
     text = re.sub(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", " ", text, flags=re.M)  # reference links
     text = re.sub(r"\[\^[^\]]+\]:?", " ", text)  # footnote markers
     text = re.sub(r"^\s*(```|~~~)\s*[\w+#.-]*\s*$", " ", text, flags=re.M)  # fence info
+    text = re.sub(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+", " ", text, flags=re.M)  # list markers
     text = re.sub(r"!?\[([^\]]*)\]\([^()]*(?:\([^()]*\)[^()]*)*\)", r" \1 ", text)
     text = re.sub(r"\b(?:https?|ftp)://[^\s)\]>\"']+|\bwww\.[^\s)\]>\"']+", " ", text)
     text = html.unescape(text)

@@ -156,7 +156,10 @@ class InlineWriter:
             if not inner.strip():
                 return inner
             tag = INLINE_MAP[name]
-            return f"<{tag}>{inner}</{tag}>"
+            # Spaces at the edges go outside the tag: "<b>bold </b>next" → "<b>bold</b> next".
+            lead = " " if inner[:1].isspace() else ""
+            trail = " " if inner[-1:].isspace() else ""
+            return f"{lead}<{tag}>{inner.strip()}</{tag}>{trail}"
         if name in {"ul", "ol"}:
             return self.list_html(node)
         if name == "li":
@@ -192,7 +195,7 @@ class InlineWriter:
                     inline_parts.append(self._node(child))
             text = re.sub(r"[ \t\r\n]+", " ", "".join(inline_parts))
             text = re.sub(r"^(\s|<br/>)+|(\s|<br/>)+$", "", text)
-            items.append(f"<li>{text}{''.join(nested)}</li>")
+            items.append(f"<li>{text}{chr(10) if nested and text else ''}{''.join(nested)}</li>")
         # Stray content directly inside the list (not in an <li>) is kept as an item.
         for child in node.contents:
             if (isinstance(child, NavigableString) and not isinstance(child, Comment)

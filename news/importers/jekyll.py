@@ -286,10 +286,35 @@ def _normalise_lists(text: str) -> str:
     return "\n".join(out)
 
 
+CODE_SPAN_EDGE = re.compile(r"(?<!`)`(?P<lead> *)(?P<code>[^`\n]*?[^`\s])(?P<trail> *)`(?!`)")
+
+
+def _code_span_spaces(text: str) -> str:
+    """"`code `and" → "`code` and": Python-Markdown trims the spaces kramdown shows."""
+    out: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        match = FENCE.match(line)
+        if fence is not None:
+            if line.strip().startswith(fence):
+                fence = None
+        elif match:
+            fence = match.group("fence")[0] * 3
+        elif "`" in line and not line.startswith("    "):
+            line = CODE_SPAN_EDGE.sub(
+                lambda m: f"{m['lead']}`{m['code']}`{m['trail']}" if m["lead"] or m["trail"]
+                else m.group(0),
+                line,
+            )
+        out.append(line)
+    return "\n".join(out)
+
+
 def markdown_to_html(text: str) -> str:
     text = TOC.sub("", text)
     text = KRAMDOWN_EXTENSION.sub("", text)
     text = _normalise_lists(text)
+    text = _code_span_spaces(text)
     md = markdown.Markdown(
         extensions=["extra", "sane_lists"],
         extension_configs={"footnotes": {"BACKLINK_TEXT": ""}},
