@@ -6,6 +6,7 @@ $NEWSROOM_JEKYLL_CORPUS) is read in place when present and the corpus test skips
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import os
@@ -23,8 +24,8 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
 from wagtail.models import Revision
 
-from news.importers.convert import detect_quote, split_attribution
-from news.importers.jekyll import PostError, parse_post
+from news.importers.convert import about_name, detect_quote, split_attribution
+from news.importers.jekyll import PostError, expand_permalink, parse_post
 from news.importers.writer import JekyllWriter
 from news.models import NewsPage
 from news.representation import Resolver
@@ -181,6 +182,35 @@ def test_attribution_order() -> None:
         "Jane Roe",
         "Executive Director of the Foundation",
     )
+
+
+@pytest.mark.parametrize(
+    ("heading", "name"),
+    [
+        ("About  Example Corp", "Example Corp"),
+        ("About The Open Tools Alliance", "The Open Tools Alliance"),
+        ("About docTR", "docTR"),
+        ("About this release", None),
+        ("About the authors", None),
+        ("Release notes", None),
+    ],
+)
+def test_about_headings(heading: str, name: str | None) -> None:
+    assert about_name(heading) == name
+
+
+@pytest.mark.parametrize(
+    ("pattern", "url"),
+    [
+        ("/blog/:title/", "/blog/My-Post/"),
+        ("pretty", "/news-items/2024/03/05/My-Post/"),
+        ("/:year/:i_month/:slug.html", "/2024/3/my-post.html"),
+    ],
+)
+def test_permalinks(pattern: str, url: str) -> None:
+    date = dt.datetime(2024, 3, 5)
+    assert expand_permalink(pattern, file_slug="My-Post", date=date, categories=["News Items"],
+                            slug="my-post") == url
 
 
 def test_parse_press_release_blocks() -> None:

@@ -386,9 +386,25 @@ def truncate(text: str, limit: int) -> str:
     return cut + "…"
 
 
+# Jekyll's built-in permalink styles.
+PERMALINK_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+
+
 def expand_permalink(pattern: str, *, file_slug: str, date: dt.datetime | None,
                      categories: list[str], slug: str) -> str:
+    """A post's address from a Jekyll permalink pattern or style (``pretty``, ``date``…)."""
+    pattern = PERMALINK_STYLES.get(pattern.strip(), pattern.strip())
     values = {
+        ":output_ext": ".html",
+        ":y_day": f"{date.timetuple().tm_yday:03d}" if date else "",
+        ":week": f"{date.isocalendar()[1]:02d}" if date else "",
+        ":short_day": date.strftime("%a") if date else "",
         ":title": file_slug,
         ":slug": slug,
         ":year": f"{date.year:04d}" if date else "",

@@ -111,7 +111,7 @@ class Summary:
         for r in self.results:
             blocks.update(r.blocks)
         return {
-            "posts": len([r for r in self.results if r.status != "skipped" or r.page_id]),
+            "posts": len(self.results),
             "statuses": statuses,
             "blocks": blocks,
             "quotes": blocks.get("quote", 0),

@@ -23,7 +23,7 @@ from news.importers.jekyll import (
     find_posts,
     parse_post,
 )
-from news.importers.writer import JekyllWriter, PostResult, Summary
+from news.importers.writer import IMPORT_STATUSES, JekyllWriter, PostResult, Summary
 from news.models import NewsIndexPage
 
 
@@ -175,13 +175,12 @@ class Command(BaseCommand):
     def _summary(self, summary: Summary, skipped: int, seconds: float, dry_run: bool) -> None:
         totals = summary.totals()
         statuses = totals["statuses"]
-        posts = len(summary.results)
+        posts = totals["posts"]
         self.stdout.write("")
         self.stdout.write(("Dry run — nothing was written. " if dry_run else "") + "Summary:")
         self.stdout.write(
             f"  posts: {posts} ("
-            + ", ".join(f"{statuses.get(s, 0)} {s}" for s in
-                        ("created", "updated", "published", "unchanged", "skipped", "failed"))
+            + ", ".join(f"{statuses.get(s, 0)} {s}" for s in IMPORT_STATUSES)
             + (f"); {skipped} other file(s) skipped" if skipped else ")")
         )
         blocks = totals["blocks"]
