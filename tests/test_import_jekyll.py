@@ -425,9 +425,12 @@ def test_editor_changes_are_not_overwritten(news_index, tmp_path: Path, django_u
     page.save_revision(user=editor).publish()
     post = folder / "2024-04-10-lantern-2-0-released.md"
     post.write_text(post.read_text().replace("forty-two", "forty-three"))
+    post.write_text(post.read_text().replace("Jun Ito", "Kai Newcomer"))
+    people = Person.objects.count()
     out, _ok = run_import(folder, "--parent", "/news/")
     page.refresh_from_db()
     assert page.title == "Edited by hand" and "skipped" in out
+    assert Person.objects.count() == people  # nothing resolved for a skipped post is kept
     out, _ok = run_import(folder, "--parent", "/news/", "--force")
     page.refresh_from_db()
     assert page.title.startswith("Lantern 2.0") and "forty-three" in page.body_text()

@@ -129,6 +129,10 @@ class _DryRunRollback(Exception):
     pass
 
 
+class _Skipped(Exception):
+    """The post is left as it is: undo anything resolved for it (new people, images…)."""
+
+
 class JekyllWriter:
     """Creates or updates one NewsPage per ParsedPost under ``parent``."""
 
@@ -157,6 +161,7 @@ class JekyllWriter:
         self.person_newest: dict[str, tuple[str, str]] = {}
         self.run_keys: set[str] = set()
         self._touched: list = []
+        self._kept: set[tuple[int, str]] = set()
         self._hash_cache: dict[Path, str] = {}
 
     # Planning -----------------------------------------------------------------------------
@@ -207,7 +212,7 @@ class JekyllWriter:
                             search_index.insert_or_update_object(stored)
                 if self.dry_run:
                     raise _DryRunRollback
-        except _DryRunRollback:
+        except (_DryRunRollback, _Skipped):
             pass
         except Exception as exc:  # noqa: BLE001 - any failure is reported per post
             result.status = "failed"
@@ -285,7 +290,7 @@ class JekyllWriter:
                         "(use --force to replace the editor's changes)"
                     )
                     result.page_id = page.pk
-                    return
+                    raise _Skipped
                 revision = latest.save_revision(user=self.user, log_action=True)
                 if publish and not self.dry_run:
                     revision.publish(user=self.user)
@@ -531,6 +536,8 @@ class JekyllWriter:
                            result: PostResult) -> None:
         """Give ``org`` the run's newest text if it is newer than the text posts rely on."""
         newest_stamp = self.org_newest[key][0]
+        if (org.pk, org.boilerplate) in self._kept:
+            return
         relying: list[NewsPage] = []
         for page in NewsPage.objects.exclude(source_path=""):
             for block in page.body.raw_data:
@@ -541,9 +548,11 @@ class JekyllWriter:
                     break
         if not relying:
             # Nothing imported relies on it: the text was written in Wagtail; it stays.
+            self._kept.add((org.pk, org.boilerplate))
             return
         relying_stamp = max(_stamp(p.date) for p in relying)
         if relying_stamp and newest_stamp <= relying_stamp:
+            self._kept.add((org.pk, org.boilerplate))  # (keeping changes nothing to undo)
             return
         old_html = org.boilerplate
         org.boilerplate = newest_html
