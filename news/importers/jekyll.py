@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -141,9 +142,9 @@ class Liquid:
         self,
         *,
         page: dict,
-        warn,
+        warn: Callable[[str], None],
         includes_dir: Path | None = None,
-        permalink=None,
+        permalink: Callable[[str], str] | None = None,
     ) -> None:
         self.page = page
         self.warn = warn

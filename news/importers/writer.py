@@ -21,12 +21,13 @@ import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.images import ImageFile
 from django.db import transaction
 from django.db.models.signals import post_save
@@ -144,7 +145,7 @@ class JekyllWriter:
         dry_run: bool = False,
         assets_dirs: Iterable[Path] = (),
         site_url: str = "",
-        user=None,
+        user: AbstractBaseUser | None = None,
         force: bool = False,
     ) -> None:
         self.parent = parent
@@ -181,7 +182,10 @@ class JekyllWriter:
                     if key not in self.person_newest or stamp >= self.person_newest[key][0]:
                         self.person_newest[key] = (stamp, draft.value["role"])
 
-    def write_all(self, posts: list[ParsedPost], report=None) -> Summary:
+    def write_all(
+        self, posts: list[ParsedPost], report: Callable[[PostResult], None] | None = None
+    ) -> Summary:
+        """Import ``posts`` oldest first; ``report`` is called with each post's result."""
         self.plan(posts)
         summary = Summary()
         for post in sorted(posts, key=_post_order):
