@@ -507,9 +507,16 @@ def sanitise_html(html: str) -> str:
     )
 
 
+# Block-level boundaries separate words even when the HTML has no whitespace between them.
+BLOCK_BOUNDARY = re.compile(
+    r"(?=<(?:/?(?:p|li|ul|ol|h[1-6]|div|tr|td|th|blockquote|pre|figcaption|dd|dt)\b|br\b))",
+    re.IGNORECASE,
+)
+
+
 def plain_text(html: str) -> str:
     """Visible text of an HTML fragment (for word counts, summaries and search)."""
-    text = nh3.clean(html or "", tags=set())
+    text = nh3.clean(BLOCK_BOUNDARY.sub(" ", html or ""), tags=set())
     return re.sub(r"\s+", " ", _unescape(text)).strip()
 
 

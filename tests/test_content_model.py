@@ -370,3 +370,10 @@ def test_editor_sees_what_to_fix_for_an_invalid_block(editor_client, news_index,
     assert response.status_code == 200
     assert not NewsPage.objects.filter(slug="broken").exists()
     assert "Say who said this" in response.content.decode()
+
+
+def test_plain_text_separates_block_elements_but_not_inline_ones():
+    from news.representation import plain_text
+
+    html = "<ul><li>alpha</li><li>beta</li></ul><p>in<b>line</b></p><h3>head</h3><p>tail</p>"
+    assert plain_text(html) == "alpha beta inline head tail"
