@@ -18,6 +18,7 @@ the generation itself.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -25,9 +26,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -74,17 +76,40 @@ def _token(value: int, changed_at) -> str:
     return f"{value}.{int(changed_at.timestamp() * 1_000_000):x}"
 
 
+def _read_row() -> tuple[int, Any, Any] | None:
+    """(value, changed_at, next_expiry) in one plain SQL statement.
+
+    Raw SQL on purpose: this runs on every API request (even a 304), and building the
+    equivalent ORM query costs more than executing it.
+    """
+    table = connection.ops.quote_name(ContentGeneration._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT value, changed_at, next_expiry FROM {table} WHERE id = %s",
+            [GENERATION_ROW_ID],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    value, changed_at, next_expiry = row
+    return int(value), _as_datetime(changed_at), _as_datetime(next_expiry)
+
+
+def _as_datetime(value):
+    # SQLite hands back text; PostgreSQL a datetime. Both are stored in UTC.
+    if value is None or isinstance(value, dt.datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
+    parsed = parse_datetime(str(value))
+    return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
 def current_generation(request: Any = None) -> str:
     """The content generation token; read once per request (memoised on ``request``)."""
     if request is not None:
         cached = getattr(request, "_newsroom_generation", None)
         if cached is not None:
             return cached
-    row = (
-        ContentGeneration.objects.filter(pk=GENERATION_ROW_ID)
-        .values_list("value", "changed_at", "next_expiry")
-        .first()
-    )
+    row = _read_row()
     if row is None:
         value = invalidate("generation row created")
     else:
@@ -136,9 +161,7 @@ def invalidate(reason: str) -> str:
                     reason=reason,
                     next_expiry=next_expiry,
                 )
-        number, changed_at = ContentGeneration.objects.values_list("value", "changed_at").get(
-            pk=GENERATION_ROW_ID
-        )
+        number, changed_at, _ = _read_row()
     value = _token(number, changed_at)
     logger.debug("API content generation %s (%s)", value, reason)
     return value
