@@ -1,21 +1,27 @@
 """Running searches against Newsroom's own index: SQLite FTS5 or PostgreSQL full-text search.
 
-Each backend answers one ranked, filtered, paginated search — ids, scores, total and the
-highlighted title and excerpt of the returned rows — in ONE SQL statement: the inner query
-ranks every match and counts them with a window function, the outer one highlights only the
-page of results. Ranking weighs title > subtitle/summary > names (authors, tags, category,
-organisations) > body. Highlights come back from the database with \\x02/\\x03 around matched
-words (characters the indexer strips from all text), and are turned into escaped HTML with
-``<mark>`` here.
+Each backend answers one search request — the editors' promoted posts for the query, the
+ranked page of hits with their highlighted title and excerpt, and the number of hits — in
+ONE SQL statement. It is built for 10,000+ posts of ~800 words, where reading every match's
+full text (or full tsvector) to rank it is what costs:
+
+- every match is found through the full-text index and counted without reading its text;
+- ranking is exact (title > subtitle/summary > names > body) for every match when there are
+  few, and for the best candidates when there are many (see each backend);
+- highlights are computed for the returned page only.
+
+Highlights come back from the database with \\x02/\\x03 around matched words (characters the
+indexer strips from all text), and are turned into escaped HTML with ``<mark>`` here.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.utils import timezone
+from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 
 from search import fulltext_sql as ddl
 from search.query import ParsedQuery
@@ -35,7 +41,10 @@ class Hit:
 @dataclass
 class SearchResult:
     hits: list[Hit]
+    # Ranked hits in all (promotions not included); -1 when the page held no ranked hit.
     total: int
+    # Promoted posts for the query that pass the filters, in the editors' order.
+    promoted: list[int] = field(default_factory=list)
 
 
 def marked_html(text: str | None) -> str:
@@ -70,69 +79,166 @@ def _where_extra(
     return sql, params
 
 
+def _promoted_cte(query_string: str, filter_sql: tuple[str, list] | None) -> tuple[str, list]:
+    """Promoted posts for the (normalised) query that are indexed (live, public), unexpired
+    and pass the filters; the editors' order is (sort_order, id)."""
+    extra, params = _where_extra(filter_sql, [], "d.page_id")
+    sql = f"""SELECT sp.page_id AS page_id, sp.sort_order AS sort_order, sp.id AS id
+        FROM {SearchPromotion._meta.db_table} sp
+        JOIN {Query._meta.db_table} qs ON qs.id = sp.query_id
+        JOIN {ddl.DOCUMENT_TABLE} d ON d.page_id = sp.page_id
+        WHERE qs.query_string = %s {extra}"""
+    return sql, [query_string, *params]
+
+
+def _page_bounds(greatest: str, least: str) -> str:
+    """LIMIT/OFFSET of the ranked hits once the promoted posts take the first places.
+
+    At least one row is always asked for, so that the window count comes back whenever there
+    is any hit at the offset (the caller drops rows the page has no room for)."""
+    promoted = "(SELECT count(*) FROM promoted)"
+    shown = f"{least}(%(limit)s, {greatest}(0, {promoted} - %(offset)s))"
+    return f"LIMIT {greatest}(1, %(limit)s - {shown}) OFFSET {greatest}(0, %(offset)s - {promoted})"
+
+
+def _named(sql: str, names: dict[str, object], positional: list) -> tuple[str, list]:
+    """Expand %(name)s placeholders into positional ones (Django's SQLite cursor takes one
+    style at a time), keeping the order of the remaining %s parameters."""
+    out, params, index, position = [], [], 0, 0
+    while True:
+        start = sql.find("%", index)
+        if start < 0:
+            out.append(sql[index:])
+            break
+        out.append(sql[index:start])
+        if sql.startswith("%s", start):
+            params.append(positional[position])
+            position += 1
+            out.append("%s")
+            index = start + 2
+        elif sql.startswith("%(", start):
+            end = sql.index(")s", start)
+            params.append(names[sql[start + 2 : end]])
+            out.append("%s")
+            index = end + 2
+        else:  # "%%"
+            out.append(sql[start : start + 2])
+            index = start + 2
+    assert position == len(positional), "unused positional parameters"
+    return "".join(out), params
+
+
+def _split_rows(rows: list[tuple]) -> tuple[list[tuple], list[int]]:
+    """Hit rows in rank order, and the promoted page ids in the editors' order."""
+    hits = sorted((row for row in rows if row[0] == "h"), key=lambda row: row[4])
+    promoted = sorted(
+        (row for row in rows if row[0] == "p"),
+        key=lambda row: (row[2] is None, row[2] or 0, row[3]),
+    )
+    return hits, [row[1] for row in promoted]
+
+
 class SQLiteBackend:
-    """FTS5 with bm25 column weights; ``snippet()``/``highlight()`` for the excerpt."""
+    """FTS5 with bm25 column weights; ``snippet()``/``highlight()`` for the excerpt.
+
+    bm25 reads every instance of the query's words in each match, so it is computed over all
+    matches only when there are at most ``EXACT_RANK_LIMIT`` of them (a few ms). A query that
+    matches more posts than that — words in a large part of the archive — is ranked by bm25
+    over the title, subtitle, summary and names (a separate, small FTS5 table, where any of
+    the words counts), then by date: the body's word counts barely separate thousands of
+    posts that all contain the word, and recency does.
+    """
 
     # bm25 weights in FTS column order: title, subtitle, summary, names, body.
     WEIGHTS = "10.0, 5.0, 5.0, 2.0, 1.0"
+    HEAD_WEIGHTS = "10.0, 5.0, 5.0, 2.0"
+    EXACT_RANK_LIMIT = 2000
 
     @staticmethod
-    def match_expression(parsed: ParsedQuery, *, prefix: bool = False) -> str:
+    def match_expression(parsed: ParsedQuery, *, prefix: bool = False, any_: bool = False) -> str:
         # Words are letters and digits only (see search.query), so quoting them in FTS5's
         # string syntax cannot produce an operator or a syntax error.
         star = " *" if prefix else ""
         parts = [f'"{term}"{star}' for term in parsed.terms]
         parts += ['"' + " ".join(phrase) + '"' for phrase in parsed.phrases]
-        return " AND ".join(parts)
+        return (" OR " if any_ else " AND ").join(parts)
 
     def search(
         self,
         parsed: ParsedQuery,
         *,
+        query_string: str,
         filter_sql: tuple[str, list] | None,
-        exclude_ids: list[int],
         limit: int,
         offset: int,
     ) -> SearchResult:
         match = self.match_expression(parsed)
-        extra, extra_params = _where_extra(filter_sql, exclude_ids, "d.page_id")
-        fts, doc = ddl.FTS_TABLE, ddl.DOCUMENT_TABLE
-        # Three layers because FTS5 refuses bm25() next to a window function: match and
-        # score; count and sort; highlight only the rows of the requested page.
+        head_match = self.match_expression(parsed, any_=True)
+        promoted_sql, promoted_params = _promoted_cte(query_string, filter_sql)
+        extra, extra_params = _where_extra(filter_sql, [], "d.page_id")
+        fts, head, doc = ddl.FTS_TABLE, ddl.HEAD_FTS_TABLE, ddl.DOCUMENT_TABLE
+        # FTS5 refuses its ranking functions next to a window function or inside a flattened
+        # subquery: each ranking runs in its own materialised CTE. The guard on the number of
+        # matches is a constant condition, so SQLite skips the scan it switches off.
         sql = f"""
-            SELECT r.page_id, r.score, r.total,
+            WITH promoted AS MATERIALIZED ({promoted_sql}),
+            matches AS MATERIALIZED (
+                SELECT f.rowid AS page_id, d.date AS date
+                FROM {fts} f JOIN {doc} d ON d.page_id = f.rowid
+                WHERE f.{fts} MATCH %s {extra}
+                  AND f.rowid NOT IN (SELECT page_id FROM promoted)
+            ),
+            total AS MATERIALIZED (SELECT count(*) AS n FROM matches),
+            exact AS MATERIALIZED (
+                SELECT f.rowid AS page_id, bm25(f.{fts}, {self.WEIGHTS}) AS score
+                FROM {fts} f JOIN {doc} d ON d.page_id = f.rowid
+                WHERE f.{fts} MATCH %s {extra} AND (SELECT n FROM total) <= %(exact_limit)s
+            ),
+            head AS MATERIALIZED (
+                SELECT h.rowid AS page_id, bm25(h.{head}, {self.HEAD_WEIGHTS}) AS score
+                FROM {head} h
+                WHERE h.{head} MATCH %s AND (SELECT n FROM total) > %(exact_limit)s
+            ),
+            page AS MATERIALIZED (
+                SELECT page_id, date, score,
+                       row_number() OVER (ORDER BY score, date DESC, page_id DESC) AS n
+                FROM (
+                    SELECT m.page_id, m.date, coalesce(e.score, hd.score, 0.0) AS score
+                    FROM matches m
+                    LEFT JOIN exact e ON e.page_id = m.page_id
+                    LEFT JOIN head hd ON hd.page_id = m.page_id
+                )
+                ORDER BY n {_page_bounds("max", "min")}
+            )
+            SELECT 'h', p.page_id, p.score, (SELECT n FROM total), p.n,
                    highlight(g.{fts}, 0, char(2), char(3)),
                    snippet(g.{fts}, 4, char(2), char(3), '…', {SNIPPET_WORDS}),
                    snippet(g.{fts}, -1, char(2), char(3), '…', {SNIPPET_WORDS})
-            FROM (
-                SELECT m.page_id, m.score, m.date, COUNT(*) OVER () AS total
-                FROM (
-                    SELECT f.rowid AS page_id, bm25(f.{fts}, {self.WEIGHTS}) AS score,
-                           d.date AS date
-                    FROM {fts} f JOIN {doc} d ON d.page_id = f.rowid
-                    WHERE f.{fts} MATCH %s {extra}
-                ) m
-                ORDER BY m.score, m.date DESC, m.page_id DESC
-                LIMIT %s OFFSET %s
-            ) r
-            JOIN {fts} g ON g.rowid = r.page_id
+            FROM page p JOIN {fts} g ON g.rowid = p.page_id
             WHERE g.{fts} MATCH %s
-            ORDER BY r.score, r.date DESC, r.page_id DESC
+            UNION ALL
+            SELECT 'p', page_id, sort_order, id, NULL, NULL, NULL, NULL FROM promoted
         """
+        sql, params = _named(
+            sql,
+            {"limit": limit, "offset": offset, "exact_limit": self.EXACT_RANK_LIMIT},
+            [*promoted_params, match, *extra_params, match, *extra_params, head_match, match],
+        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [match, *extra_params, limit, offset, match])
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
+        hit_rows, promoted = _split_rows(rows)
         hits = [
             Hit(
-                page_id=row[0],
-                score=-float(row[1]),
-                title_html=marked_html(row[3]),
-                excerpt_html=_best_excerpt(row[4], row[5]),
+                page_id=row[1],
+                score=-float(row[2]),
+                title_html=marked_html(row[5]),
+                excerpt_html=_best_excerpt(row[6], row[7]),
             )
-            for row in rows
+            for row in hit_rows
         ]
-        total = rows[0][2] if rows else None
-        return SearchResult(hits=hits, total=total if total is not None else -1)
+        total = hit_rows[0][3] if hit_rows else -1
+        return SearchResult(hits=hits, total=total, promoted=promoted)
 
     def count(self, parsed: ParsedQuery, *, filter_sql, exclude_ids) -> int:
         extra, extra_params = _where_extra(filter_sql, exclude_ids, "d.page_id")
@@ -157,16 +263,28 @@ class SQLiteBackend:
 
 
 class PostgresBackend:
-    """tsvector (weights A–D) + GIN, ``ts_rank_cd`` for ranking, ``ts_headline`` for excerpts."""
+    """tsvectors + GIN: ``ts_rank`` in two stages, ``ts_headline`` on the returned page only.
+
+    Every match is found through the GIN index and ranked by its small, in-line head vector
+    (title, subtitle, summary, names); the ``EXACT_RANK_CANDIDATES`` best of those (ties:
+    newest) are ranked again on the full vector, body included, and come first. Only those
+    rows' full vectors are read, so a word found in every post costs about as much as a rare
+    one. Phrases are first narrowed through the word-pair index (see ``fulltext_sql``).
+    """
 
     CONFIG = "english"
-    # ts_rank_cd weights for D (body), C (names), B (subtitle, summary), A (title).
+    # ts_rank weights for D (body), C (names), B (subtitle, summary), A (title).
     WEIGHTS = "{0.05, 0.3, 0.6, 1.0}"
+    EXACT_RANK_CANDIDATES = 200
     # One contiguous passage around the best match (fragment mode cuts it to a few words).
     HEADLINE_OPTIONS = (
         f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=16"
     )
     TITLE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
+    # The body excerpt is highlighted in a window of the body around the first place where a
+    # query lexeme occurs (parsing 800 words for a 32-word excerpt costs ~1 ms per post);
+    # when the window turns out to hold no match, the whole body is highlighted instead.
+    WINDOW_BEFORE, WINDOW_CHARS = 300, 1200
 
     def tsquery(self, parsed: ParsedQuery) -> tuple[str, list]:
         """A tsquery built only from functions that read plain text (never tsquery syntax)."""
@@ -179,74 +297,138 @@ class PostgresBackend:
             params.append(" ".join(phrase))
         return " && ".join(parts), params
 
+    def pair_query(self, parsed: ParsedQuery) -> tuple[str, list]:
+        """The word pairs every phrase needs, as one tsquery on ``pair_vector``."""
+        parts = [
+            f"newsroom_search_pair_query(to_tsvector('{self.CONFIG}', %s))" for _ in parsed.phrases
+        ]
+        return " && ".join(parts), [" ".join(phrase) for phrase in parsed.phrases]
+
+    def _match(self, parsed: ParsedQuery, query: str) -> str:
+        condition = f"d.search_vector @@ {query}.q"
+        if parsed.phrases:
+            # The pair index is exact for two-word phrases and narrows longer ones; the
+            # position check on search_vector then only reads the posts that have the pairs.
+            condition = f"d.pair_vector @@ {query}.pq AND {condition}"
+        return condition
+
+    def _query_cte(self, parsed: ParsedQuery) -> tuple[str, list]:
+        tsquery, tsquery_params = self.tsquery(parsed)
+        pair_sql, pair_params = self.pair_query(parsed) if parsed.phrases else ("NULL", [])
+        # MATERIALIZED: the planner cannot see the query's words and estimates few matches,
+        # so it always goes through the GIN index. With the words in view it reads every row
+        # for a common word, and reading a row's full vector is exactly what costs.
+        sql = f"""SELECT {tsquery} AS q, {pair_sql}::tsquery AS pq,
+                         ARRAY(SELECT lexeme FROM unnest(to_tsvector('{self.CONFIG}', %s)))
+                             AS lexemes"""
+        return sql, [*tsquery_params, *pair_params, " ".join(parsed.words())]
+
     def search(
         self,
         parsed: ParsedQuery,
         *,
+        query_string: str,
         filter_sql: tuple[str, list] | None,
-        exclude_ids: list[int],
         limit: int,
         offset: int,
     ) -> SearchResult:
-        tsquery, tsquery_params = self.tsquery(parsed)
-        extra, extra_params = _where_extra(filter_sql, exclude_ids, "d.page_id")
-        doc = ddl.DOCUMENT_TABLE
+        query_sql, query_params = self._query_cte(parsed)
+        promoted_sql, promoted_params = _promoted_cte(query_string, filter_sql)
+        extra, extra_params = _where_extra(filter_sql, [], "d.page_id")
+        doc, cfg = ddl.DOCUMENT_TABLE, self.CONFIG
         sql = f"""
-            WITH query AS (SELECT {tsquery} AS q)
-            SELECT r.page_id, r.score, r.total,
-                   ts_headline('{self.CONFIG}', d.title, query.q, %s),
-                   ts_headline('{self.CONFIG}', d.body, query.q, %s),
-                   ts_headline('{self.CONFIG}',
-                               concat_ws(' ', d.subtitle, d.summary, d.names), query.q, %s)
-            FROM (
-                SELECT d.page_id, ts_rank_cd(%s::float4[], d.search_vector, query.q) AS score,
-                       d.date, COUNT(*) OVER () AS total
+            WITH query AS MATERIALIZED ({query_sql}),
+            promoted AS MATERIALIZED ({promoted_sql}),
+            matches AS MATERIALIZED (
+                SELECT d.page_id, d.date,
+                       ts_rank(%(weights)s::float4[], d.head_vector, query.q) AS head_score
                 FROM {doc} d CROSS JOIN query
-                WHERE d.search_vector @@ query.q {extra}
-                ORDER BY score DESC, d.date DESC NULLS LAST, d.page_id DESC
-                LIMIT %s OFFSET %s
-            ) r
-            JOIN {doc} d ON d.page_id = r.page_id CROSS JOIN query
-            ORDER BY r.score DESC, r.date DESC NULLS LAST, r.page_id DESC
+                WHERE {self._match(parsed, "query")} {extra}
+                  AND d.page_id NOT IN (SELECT page_id FROM promoted)
+            ),
+            best AS MATERIALIZED (
+                SELECT page_id FROM matches
+                ORDER BY head_score DESC, date DESC NULLS LAST, page_id DESC
+                LIMIT %(candidates)s
+            ),
+            exact AS MATERIALIZED (
+                SELECT d.page_id, ts_rank(%(weights)s::float4[], d.search_vector, query.q) AS score
+                FROM best b JOIN {doc} d ON d.page_id = b.page_id CROSS JOIN query
+            ),
+            page AS MATERIALIZED (
+                SELECT page_id, date, score, total, n FROM (
+                    SELECT m.page_id, m.date, coalesce(e.score, m.head_score) AS score,
+                           COUNT(*) OVER () AS total,
+                           row_number() OVER (
+                               ORDER BY e.page_id IS NULL, coalesce(e.score, m.head_score) DESC,
+                                        m.date DESC NULLS LAST, m.page_id DESC
+                           ) AS n
+                    FROM matches m LEFT JOIN exact e ON e.page_id = m.page_id
+                ) ranked
+                ORDER BY n {_page_bounds("GREATEST", "LEAST")}
+            )
+            SELECT 'h', p.page_id, p.score, p.total, p.n,
+                   ts_headline('{cfg}', d.title, query.q, %(title_options)s),
+                   CASE WHEN w.first IS NULL OR strpos(w.headline, chr(2)) > 0 THEN w.headline
+                        ELSE ts_headline('{cfg}', d.body, query.q, %(options)s) END,
+                   ts_headline('{cfg}', concat_ws(' ', d.subtitle, d.summary, d.names),
+                               query.q, %(options)s)
+            FROM page p JOIN {doc} d ON d.page_id = p.page_id CROSS JOIN query
+            CROSS JOIN LATERAL (
+                SELECT f.first, ts_headline('{cfg}',
+                    substr(d.body, GREATEST(1, coalesce(f.first, 1) - %(before)s), %(window)s),
+                    query.q, %(options)s) AS headline
+                FROM (SELECT min(nullif(strpos(lower(d.body), l), 0)) AS first
+                      FROM unnest(query.lexemes) l) f
+            ) w
+            UNION ALL
+            SELECT 'p', page_id, sort_order, id, NULL, NULL, NULL, NULL FROM promoted
         """
-        params = [
-            *tsquery_params,
-            self.TITLE_OPTIONS,
-            self.HEADLINE_OPTIONS,
-            self.HEADLINE_OPTIONS,
-            self.WEIGHTS,
-            *extra_params,
-            limit,
-            offset,
-        ]
+        sql, params = _named(
+            sql,
+            {
+                "limit": limit,
+                "offset": offset,
+                "weights": self.WEIGHTS,
+                "candidates": self.EXACT_RANK_CANDIDATES,
+                "title_options": self.TITLE_OPTIONS,
+                "options": self.HEADLINE_OPTIONS,
+                "before": self.WINDOW_BEFORE,
+                "window": self.WINDOW_CHARS,
+            },
+            [*query_params, *promoted_params, *extra_params],
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+        hit_rows, promoted = _split_rows(rows)
         hits = [
             Hit(
-                page_id=row[0],
-                score=float(row[1]),
-                title_html=marked_html(row[3]),
-                excerpt_html=_best_excerpt(row[4], row[5]),
+                page_id=row[1],
+                score=float(row[2]),
+                title_html=marked_html(row[5]),
+                excerpt_html=_best_excerpt(row[6], row[7]),
             )
-            for row in rows
+            for row in hit_rows
         ]
-        return SearchResult(hits=hits, total=rows[0][2] if rows else -1)
+        total = hit_rows[0][3] if hit_rows else -1
+        return SearchResult(hits=hits, total=total, promoted=promoted)
 
     def count(self, parsed: ParsedQuery, *, filter_sql, exclude_ids) -> int:
-        tsquery, tsquery_params = self.tsquery(parsed)
+        query_sql, query_params = self._query_cte(parsed)
         extra, extra_params = _where_extra(filter_sql, exclude_ids, "d.page_id")
-        sql = f"""SELECT COUNT(*) FROM {ddl.DOCUMENT_TABLE} d
-                  WHERE d.search_vector @@ ({tsquery}) {extra}"""
+        sql = f"""WITH query AS MATERIALIZED ({query_sql})
+                  SELECT COUNT(*) FROM {ddl.DOCUMENT_TABLE} d CROSS JOIN query
+                  WHERE {self._match(parsed, "query")} {extra}"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*tsquery_params, *extra_params])
+            cursor.execute(sql, [*query_params, *extra_params])
             return cursor.fetchone()[0]
 
     def suggest(self, parsed: ParsedQuery, *, limit: int) -> list[tuple[int, str]]:
         # Words are letters and digits only, so quoting them as lexemes is safe.
         prefix_query = " & ".join(f"'{w}':*" for w in parsed.words())
         extra, extra_params = _where_extra(None, [], "d.page_id")
-        sql = f"""WITH query AS (SELECT to_tsquery('simple', %s) AS q)
+        sql = f"""WITH query AS MATERIALIZED (SELECT to_tsquery('simple', %s) AS q)
                   SELECT d.page_id, d.title FROM {ddl.DOCUMENT_TABLE} d CROSS JOIN query
                   WHERE d.title_vector @@ query.q {extra}
                   ORDER BY ts_rank(d.title_vector, query.q) DESC, d.date DESC NULLS LAST,

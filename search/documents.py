@@ -279,7 +279,7 @@ def optimise() -> None:
     """Merge FTS5 segments after a bulk load (SQLite); refresh planner statistics (PostgreSQL)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            for table in (fulltext_sql.FTS_TABLE, fulltext_sql.TITLE_FTS_TABLE):
+            for table in fulltext_sql.SQLITE_TABLES:
                 cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
         elif connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {fulltext_sql.DOCUMENT_TABLE}")
