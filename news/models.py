@@ -111,14 +111,18 @@ class NewsPage(HeadlessMixin, Page):
     # API v2 and Wagtail's stock v3 pages endpoints. The body is the same as in Newsroom's
     # /api/v3/news/ endpoints: each block's get_api_representation, references resolved.
     api_fields = [
-        APIField("subtitle"),
-        APIField("date"),
-        APIField("byline"),
-        APIField("summary"),
+        APIField("subtitle", writable=True),
+        APIField("date", writable=True),
+        APIField("byline", writable=True),
+        APIField("summary", writable=True),
+        APIField("feature_image_alt", writable=True),
         APIField("reading_time"),
         APIField("tags"),
-        APIField("canonical_url"),
+        APIField("canonical_url", writable=True),
+        # Read: the resolved body (as every Newsroom endpoint gives it). Write: the stored
+        # form ({"type", "value"} items with ids for choosers), validated block by block.
         APIField("body", serializer=rep.ResolvedStreamField()),
+        APIField("body", writable=True),
     ]
 
     search_fields = [

@@ -6,12 +6,13 @@ Routers must be added to Wagtail's v3 ``api`` object before ``api.urls`` is firs
 from django.urls import path
 from wagtail.api.v3.urls import api as v3
 
-from cms.api import news, openapi, people, preview, stock
+from cms.api import block_errors, news, openapi, people, preview, stock
 from cms.api.v2 import api_router as v2_router
 from search import api as search_api
 
 # Wagtail's own v3 pages endpoints: only what an anonymous reader may see (no expired pages).
 stock.install()
+block_errors.install()
 # A valid OpenAPI 3.1 document (Wagtail's declares an invalid security scheme).
 openapi.install(v3)
 
