@@ -19,6 +19,7 @@ from django.utils import timezone
 from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 from wagtail.models import PageViewRestriction
 
+from news import api_cache
 from news.models import NewsPage, NewsPageAuthor
 from news.snippets import NewsCategory
 from search.models import SearchDocument
@@ -271,6 +272,50 @@ def test_pagination_is_stable_and_counts(client, news_index):
     assert past_end == {"count": 7, "items": []}
 
 
+@pytest.fixture
+def few_exactly_ranked(monkeypatch):
+    """Make every result set "large": ranked the way 10,000-post archives are (SQLite: by
+    title/summary/names then date; PostgreSQL: only the best candidate on the full vector)."""
+    from search.backends import PostgresBackend, SQLiteBackend
+
+    monkeypatch.setattr(SQLiteBackend, "EXACT_RANK_LIMIT", 0)
+    monkeypatch.setattr(PostgresBackend, "EXACT_RANK_CANDIDATES", 1)
+
+
+def test_large_result_sets_keep_title_first_and_paginate(client, news_index, few_exactly_ranked):
+    for n in range(5):
+        publish_news_page(
+            news_index, title=f"Post {n}", body=body(para("meadow " * 3)), date=when(2020 + n)
+        )
+    publish_news_page(news_index, title="Meadow day", body=body(para("x")), date=when(2010))
+    publish_news_page(
+        news_index, title="Other", summary="On the meadow.", body=body(para("y")), date=when(2011)
+    )
+    everything = search(client, q="meadow", limit=100)
+    assert everything["count"] == 7
+    # Title, then summary, then the body-only posts, newest first.
+    assert titles(everything) == [
+        "Meadow day",
+        "Other",
+        *(f"Post {n}" for n in (4, 3, 2, 1, 0)),
+    ]
+    pages = [search(client, q="meadow", limit=3, offset=o) for o in (0, 3, 6)]
+    assert [t for page in pages for t in titles(page)] == titles(everything)
+    assert all(page["count"] == 7 for page in pages)
+    assert "<mark>meadow</mark>" in pages[1]["items"][0]["highlight"]["excerpt"].lower()
+
+
+def test_cached_cards_never_outlive_an_edit(client, news_index, organisation):
+    page = publish_news_page(news_index, title="Orchard news", body=body(para("orchard")))
+    page.organisations.add(organisation)
+    first = search(client, q="orchard")["items"][0]
+    page = NewsPage.objects.get(pk=page.pk)
+    page.title = "Orchard news, updated"
+    page.save_revision().publish()
+    second = search(client, q="orchard")["items"][0]
+    assert second["title"] == "Orchard news, updated" != first["title"]
+
+
 # --- Editors: promotions and the search-terms report ---------------------------------------
 
 
@@ -448,8 +493,10 @@ def test_rebuild_command_restores_the_index(client, news_index):
 # --- Query count ----------------------------------------------------------------------------
 
 
-def _count_queries(client, **params) -> int:
+def _count_queries(client, *, cold: bool = False, **params) -> int:
     client.get(SEARCH, params)  # warm: renditions are created on first use
+    if cold:  # a new content generation: no card cached, the cards' own queries count too
+        api_cache.invalidate("test: cold cards")
     with CaptureQueriesContext(connection) as queries:
         response = client.get(SEARCH, params)
     assert response.status_code == 200
@@ -476,7 +523,11 @@ def test_query_count_is_small_and_constant(client, news_index, person, organisat
         "filtered": _count_queries(client, q="walrus report", tag="tag1", year=year),
         "page two": _count_queries(client, q="walrus", limit=5, offset=5),
         "past end": _count_queries(client, q="walrus", limit=5, offset=50),
+        "one, cold": _count_queries(client, cold=True, q="walrus", limit=1),
+        "twelve, cold": _count_queries(client, cold=True, q="walrus", limit=20),
+        "filtered, cold": _count_queries(client, cold=True, q="walrus report", tag="tag1"),
     }
     assert max(counts.values()) <= 10, counts
     assert counts["one"] == counts["twelve"] == counts["filtered"], counts
+    assert counts["one, cold"] == counts["twelve, cold"] == counts["filtered, cold"], counts
     assert search(client, q="walrus", limit=20)["count"] == 12
