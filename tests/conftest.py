@@ -106,3 +106,36 @@ def _fresh_caches():
     for cache in caches.all():
         cache.clear()
     yield
+
+
+def restore_migration_rows() -> None:
+    """Recreate the rows that migrations make and a transactional test's flush removes.
+
+    Transactional tests (real commits: webhooks after commit, live servers) end with a flush;
+    the next one then needs Wagtail's locale, root page and root collection, and Newsroom's
+    standard categories, exactly as migrations left them.
+    """
+    import importlib
+
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Collection, Locale
+
+    from news.snippets import NewsCategory
+
+    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    locale, _ = Locale.objects.get_or_create(language_code=language)
+    if not Page.objects.filter(depth=1).exists():
+        Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    if not Collection.objects.filter(depth=1).exists():
+        Collection.add_root(name="Root")
+    categories = importlib.import_module("news.migrations.0002_standard_categories")
+    for name, slug in categories.STANDARD_CATEGORIES:
+        NewsCategory.objects.get_or_create(slug=slug, defaults={"name": name})
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    """A transactional database (real commits) with the migration-made rows in place."""
+    restore_migration_rows()
+    yield

@@ -29,11 +29,12 @@ from django.test.testcases import LiveServerThread
 from news.models import NewsPage
 from tests.conftest import make_image
 
-# serialized_rollback: the page tree root and categories come from migrations, and a
-# transactional test would otherwise start from the empty database the previous one left.
+# Real commits (a live server in another thread): committed_db puts back the rows migrations
+# made (root page, categories…) that an earlier transactional test's flush removed.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("committed_db"),
 ]
 
 BASE_DIR = Path(django_settings.BASE_DIR)
@@ -82,7 +83,7 @@ def _quiet_handler():
 
 
 @pytest.fixture
-def cms_url(transactional_db, django_db_blocker):
+def cms_url(committed_db, django_db_blocker):
     """The CMS (admin, API, media, static files) on a free port, on the test database."""
     with django_db_blocker.unblock():
         shared = {

@@ -31,7 +31,7 @@ from news.webhooks import (
 )
 from tests.conftest import make_image, publish_news_page
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_db")]
 
 SECRET = "test-webhook-secret"
 FEEDS = {"/feed.xml", "/atom.xml"}
