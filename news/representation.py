@@ -9,6 +9,7 @@ chooser blocks while it is active: the query count of a page does not grow with 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -17,7 +18,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import nh3
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from rest_framework.fields import Field as DRFField
@@ -38,6 +41,9 @@ RENDITION_SPECS = tuple(
 SOCIAL_IMAGE_SPEC = "fill-1200x630|format-jpeg"
 # Parsed once: a Filter parses its spec (and inspects operations) on first use.
 RENDITION_FILTERS = tuple(Filter(spec=spec) for spec in RENDITION_SPECS)
+
+# Bump when the shape of the cached rendition data below changes.
+RENDITION_CACHE_VERSION = 1
 
 _active: ContextVar[Resolver | None] = ContextVar("newsroom_resolver", default=None)
 
@@ -88,6 +94,12 @@ class Resolver:
         self.loaded: dict[type[Model], dict[int, Model]] = defaultdict(dict)
         self.missing: dict[type[Model], set[int]] = defaultdict(set)
         self.extra_specs: set[str] = set()
+        # Images whose social-card rendition is wanted (a page's feature image).
+        self.social_images: set[int] = set()
+        # Rendition data found in the shared cache, by image pk: {"std": …, "social": …}.
+        self.cached_renditions: dict[int, dict[str, Any]] = {}
+        # Loaded images the rendition cache did not have, by pk (see fetch_renditions).
+        self.rendition_misses: dict[int, Model] = {}
         # JSON already built in this render (the same person or logo recurs across cards,
         # quotes and bios): built once, handed out as copies.
         self.built: dict[tuple, dict] = {}
@@ -104,8 +116,10 @@ class Resolver:
         if pk not in self.loaded[key] and pk not in self.missing[key]:
             self.wanted[key].add(pk)
 
-    def want_image(self, pk: Any) -> None:
+    def want_image(self, pk: Any, *, social: bool = False) -> None:
         self.want(get_image_model(), pk)
+        if social and pk is not None:
+            self.social_images.add(int(pk))
 
     def collect_stream(self, stream_block: blocks.Block, raw_data: Iterable[dict]) -> None:
         for item in raw_data or []:
@@ -175,21 +189,55 @@ class Resolver:
         self.missing[key].update(ids - set(self.loaded[key]))
 
     def _load_images(self) -> None:
+        """Image rows (one query), their rendition data from the shared cache, and the
+        renditions themselves (one more query) only for images the cache does not have."""
         image_model = get_image_model()
         ids = self.wanted.pop(image_model, set()) - set(self.loaded[image_model])
         if not ids:
             return
-        specs = RENDITION_SPECS + tuple(sorted(self.extra_specs))
-        rendition_model = image_model.get_rendition_model()
-        queryset = image_model._default_manager.filter(pk__in=ids).prefetch_related(
-            Prefetch(
-                "renditions",
-                queryset=rendition_model.objects.filter(filter_spec__in=specs),
-                to_attr="prefetched_renditions",
+        images = {image.pk: image for image in image_model._default_manager.filter(pk__in=ids)}
+        self.loaded[image_model].update(images)
+        self.missing[image_model].update(ids - set(images))
+        keys = {}
+        for image in images.values():
+            keys[rendition_cache_key(image, "std")] = (image.pk, "std")
+            if image.pk in self.social_images:
+                keys[rendition_cache_key(image, "social")] = (image.pk, "social")
+        found = cache.get_many([key for key in keys if key]) if keys and _cacheable() else {}
+        for key, value in found.items():
+            pk, kind = keys[key]
+            self.cached_renditions.setdefault(pk, {})[kind] = value
+        short = [
+            image
+            for image in images.values()
+            if "std" not in self.cached_renditions.get(image.pk, {})
+            or (
+                image.pk in self.social_images
+                and "social" not in self.cached_renditions.get(image.pk, {})
             )
-        )
-        self.loaded[image_model].update({image.pk: image for image in queryset})
-        self.missing[image_model].update(ids - set(self.loaded[image_model]))
+        ]
+        # Their renditions are read only when one of them is rendered (fetch_renditions):
+        # an image that was wanted but is not shown costs nothing.
+        self.rendition_misses.update({image.pk: image for image in short})
+
+    def fetch_renditions(self) -> None:
+        """Renditions of every loaded image the rendition cache did not have (one query)."""
+        short = [
+            image
+            for image in self.rendition_misses.values()
+            if not hasattr(image, "prefetched_renditions")
+        ]
+        if not short:
+            return
+        specs = RENDITION_SPECS + tuple(sorted(self.extra_specs | {SOCIAL_IMAGE_SPEC}))
+        rendition_model = get_image_model().get_rendition_model()
+        renditions: dict[int, list[Model]] = defaultdict(list)
+        for rendition in rendition_model.objects.filter(
+            image_id__in=[image.pk for image in short], filter_spec__in=specs
+        ):
+            renditions[rendition.image_id].append(rendition)
+        for image in short:
+            image.prefetched_renditions = renditions[image.pk]
 
     def _visible(self, obj: Model) -> bool:
         return self.include_drafts or getattr(obj, "live", True)
@@ -246,9 +294,70 @@ def _prefetched(image: Model | None) -> Model | None:
     resolver = active_resolver()
     if image is None or resolver is None:
         return image
-    if hasattr(image, "prefetched_renditions"):
+    if hasattr(image, "prefetched_renditions") or image.pk in resolver.cached_renditions:
         return image
     return resolver.image(image) or image
+
+
+# --- Rendition data shared across requests and processes ------------------------------------
+#
+# The URLs and sizes of an image's renditions depend only on the image file, its focal point
+# and size, the rendition specs and the storage. All of them are in the key: a replaced file
+# has a new name, a moved focal point another key, so an entry can never describe anything
+# but what the database says now. Title and alt text are not part of the entry (they change
+# without a new file) and are always read from the image row.
+
+
+def _cacheable() -> bool:
+    options = settings.STORAGES.get("default", {}).get("OPTIONS", {})
+    # Signed (expiring) URLs must not outlive their signature in a cache.
+    return not options.get("querystring_auth", False)
+
+
+def _storage_fingerprint() -> str:
+    default = settings.STORAGES.get("default", {})
+    return hashlib.sha1(
+        f"{default.get('BACKEND')}|{sorted(default.get('OPTIONS', {}).items())}|"
+        f"{settings.MEDIA_URL}".encode()
+    ).hexdigest()[:12]
+
+
+def rendition_cache_key(image: Model, kind: str) -> str:
+    """Cache key of ``image``'s rendition data of ``kind`` ("std": RENDITION_SPECS;
+    "social": SOCIAL_IMAGE_SPEC)."""
+    specs = RENDITION_SPECS if kind == "std" else (SOCIAL_IMAGE_SPEC,)
+    parts = (
+        RENDITION_CACHE_VERSION,
+        image.pk,
+        image.file.name,
+        image.width,
+        image.height,
+        image.get_focal_point() and tuple(image.get_focal_point().as_tuple()),
+        specs,
+        _storage_fingerprint(),
+    )
+    return "newsroom:rendition:" + hashlib.sha1(repr(parts).encode()).hexdigest()
+
+
+def _rendition_data(image: Model, kind: str, build) -> Any:
+    """``build()`` for ``image``'s rendition data of ``kind``, through the shared cache."""
+    resolver = active_resolver()
+    held = resolver.cached_renditions.get(image.pk, {}) if resolver else {}
+    if kind in held:
+        return held[kind]
+    loaded = resolver.rendition_misses.get(image.pk) if resolver is not None else None
+    if loaded is not None and not hasattr(image, "prefetched_renditions"):
+        resolver.fetch_renditions()
+        image.prefetched_renditions = loaded.prefetched_renditions
+    data = build()
+    if _cacheable():
+        cache.set(rendition_cache_key(image, kind), data, timeout=RENDITION_CACHE_TIMEOUT)
+    if resolver is not None:
+        resolver.cached_renditions.setdefault(image.pk, {})[kind] = data
+    return data
+
+
+RENDITION_CACHE_TIMEOUT = 7 * 24 * 3600
 
 
 def _built(kind: str, pk: Any, extra: Any, build) -> dict:
@@ -288,6 +397,17 @@ def image_data(image: Model | None, *, alt: str | None = None) -> dict | None:
 
 
 def _image_data(image: Model, alt: str | None) -> dict:
+    return {
+        "id": image.pk,
+        "title": image.title,
+        "alt": alt if alt is not None else (image.description or ""),
+        "width": image.width,
+        "height": image.height,
+        **_rendition_data(image, "std", lambda: _standard_renditions(image)),
+    }
+
+
+def _standard_renditions(image: Model) -> dict:
     renditions = _renditions(image)
     items = []
     for spec in RENDITION_SPECS:
@@ -305,11 +425,6 @@ def _image_data(image: Model, alt: str | None) -> dict:
     webp = [r for r in items if r["format"] == "webp"]
     middle = default[min(1, len(default) - 1)]
     return {
-        "id": image.pk,
-        "title": image.title,
-        "alt": alt if alt is not None else (image.description or ""),
-        "width": image.width,
-        "height": image.height,
         "src": middle["url"],
         "renditions": items,
         "srcset": _srcset(default),
@@ -342,8 +457,12 @@ def social_image_data(image: Model | None) -> dict | None:
     image = _prefetched(image)
     if image is None:
         return None
-    rendition = image.get_rendition(SOCIAL_IMAGE_SPEC)
-    return {"url": rendition.url, "width": rendition.width, "height": rendition.height}
+
+    def build() -> dict:
+        rendition = image.get_rendition(SOCIAL_IMAGE_SPEC)
+        return {"url": rendition.url, "width": rendition.width, "height": rendition.height}
+
+    return dict(_rendition_data(image, "social", build))
 
 
 # --- Pages ----------------------------------------------------------------------------------

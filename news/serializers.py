@@ -7,17 +7,21 @@ count does not depend on the number of cards or blocks.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from wagtail.models import Page
 
+from news import api_cache
 from news import representation as rep
 from news.models import NewsPage, NewsPageAuthor, NewsPageTag
 from news.snippets import Organisation
 
 RELATED_POSTS = 3
+logger = logging.getLogger(__name__)
 
 
 def news_queryset() -> QuerySet[NewsPage]:
@@ -100,20 +104,81 @@ def _card(page: NewsPage) -> dict[str, Any]:
     }
 
 
+# --- The card cache --------------------------------------------------------------------------
+#
+# A card is a pure function of the database at one content generation (news.api_cache: every
+# change a reader could see starts a new one) and of the site the request came to (a card's
+# path is relative to it). Cards are cached under (generation, host, page id): a cached card
+# can never be served after the change that made it obsolete, in any process. Only used when
+# the request has already read the generation (every public API request does, once), never
+# for previews (drafts).
+
+
+def _card_keys(page_ids: Sequence[int], request) -> dict[int, str] | None:
+    generation = getattr(request, "_newsroom_generation", None) if request is not None else None
+    if generation is None:
+        return None
+    host = request.get_host()
+    return {pk: f"newsroom:card:{generation}:{host}:{pk}" for pk in page_ids}
+
+
+def _cache_get(keys: dict[int, str] | None) -> dict[int, dict[str, Any]]:
+    if not keys:
+        return {}
+    try:
+        found = api_cache.response_cache().get_many(list(keys.values()))
+    except Exception:  # a cache outage degrades to building the cards
+        logger.warning("card cache read failed", exc_info=True)
+        return {}
+    return {pk: found[key] for pk, key in keys.items() if key in found}
+
+
+def _cache_set(keys: dict[int, str] | None, cards: dict[int, dict[str, Any]]) -> None:
+    if not keys or not cards:
+        return
+    try:
+        api_cache.response_cache().set_many(
+            {keys[pk]: card for pk, card in cards.items() if pk in keys},
+            getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600),
+        )
+    except Exception:
+        logger.warning("card cache write failed", exc_info=True)
+
+
 def news_cards(
     pages: Sequence[NewsPage], *, request=None, resolver: rep.Resolver | None = None
 ) -> list[dict[str, Any]]:
     """Cards for ``pages`` (already fetched with ``with_card_prefetches``)."""
-    resolver = resolver or rep.Resolver(request=request)
-    for page in pages:
-        _want_card_images(resolver, page)
-    resolver.load()
-    with rep.resolving(resolver):
-        return [_card(page) for page in pages]
+    keys = _card_keys([page.pk for page in pages if page.pk], request)
+    cached = _cache_get(keys)
+    todo = [page for page in pages if page.pk not in cached]
+    if todo:
+        resolver = resolver or rep.Resolver(request=request)
+        for page in todo:
+            _want_card_images(resolver, page)
+        resolver.load()
+        with rep.resolving(resolver):
+            built = {page.pk: _card(page) for page in todo}
+        _cache_set(keys, built)
+        cached.update(built)
+    return [cached[page.pk] for page in pages]
 
 
-def _related_rows(page: NewsPage, limit: int) -> list[NewsPage]:
-    """Up to ``limit`` live posts sharing an organisation or a tag with ``page`` (one query)."""
+def cards_for_ids(page_ids: Sequence[int], *, request=None) -> list[dict[str, Any]]:
+    """Cards for these live posts, in this order: cached ones from the card cache, the rest
+    loaded (pages without their body, with card prefetches) and built. Posts that are no
+    longer visible to readers are left out."""
+    keys = _card_keys(page_ids, request)
+    cards = _cache_get(keys)
+    missing = [pk for pk in page_ids if pk not in cards]
+    if missing:
+        pages = list(with_card_prefetches(news_queryset().defer("body").filter(pk__in=missing)))
+        cards.update(zip([p.pk for p in pages], news_cards(pages, request=request), strict=True))
+    return [cards[pk] for pk in page_ids if pk in cards]
+
+
+def _related_queryset(page: NewsPage) -> QuerySet[NewsPage] | None:
+    """Live posts sharing an organisation or a tag with ``page``, newest first."""
     if _is_bare(page):
         # The page's own organisations and tags as subqueries: no query to read them first.
         organisation_ids = NewsPage.organisations.through.objects.filter(
@@ -124,18 +189,48 @@ def _related_rows(page: NewsPage, limit: int) -> list[NewsPage]:
         organisation_ids = [org.pk for org in page.organisations.all()]
         tag_ids = [tag.pk for tag in page.tags.all()]
         if not organisation_ids and not tag_ids:
-            return []
+            return None
     # Two id subqueries rather than joins: no duplicate rows, so no DISTINCT to sort out.
     sharing_organisation = NewsPage.organisations.through.objects.filter(
         organisation_id__in=organisation_ids
     ).values("newspage_id")
     sharing_tag = NewsPageTag.objects.filter(tag_id__in=tag_ids).values("content_object_id")
-    queryset = (
+    return (
         news_queryset()
         .exclude(pk=page.pk)
         .filter(Q(pk__in=sharing_organisation) | Q(pk__in=sharing_tag))
     )
-    return list(queryset[:limit])
+
+
+def _related_rows(page: NewsPage, limit: int) -> list[NewsPage]:
+    """Up to ``limit`` live posts sharing an organisation or a tag with ``page`` (one query;
+    without their body, which a card does not show)."""
+    queryset = _related_queryset(page)
+    return [] if queryset is None else list(queryset.defer("body")[:limit])
+
+
+def _cached_related(page: NewsPage, request) -> tuple[list[int], list[NewsPage] | None]:
+    """The ids of ``page``'s related posts through the cache, keyed like cards by the content
+    generation (which every change of a post, its tags, organisations or visibility bumps);
+    on a miss also the rows (one query: a cold render does not pay for ids, then rows)."""
+    generation = request._newsroom_generation
+    key = f"newsroom:related:{generation}:{page.pk}:{RELATED_POSTS}"
+    try:
+        related_ids = api_cache.response_cache().get(key)
+    except Exception:
+        logger.warning("related posts cache read failed", exc_info=True)
+        related_ids = None
+    if related_ids is not None:
+        return related_ids, None
+    rows = _related_rows(page, RELATED_POSTS)
+    related_ids = [row.pk for row in rows]
+    try:
+        api_cache.response_cache().set(
+            key, related_ids, getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
+        )
+    except Exception:
+        logger.warning("related posts cache write failed", exc_info=True)
+    return related_ids, rows
 
 
 def related_posts(page: NewsPage, limit: int = RELATED_POSTS) -> list[NewsPage]:
@@ -162,22 +257,38 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
         "seo": {},
     }
     if isinstance(page, NewsPage):
-        related = _related_rows(page, RELATED_POSTS) if page.pk else []
-        bare = [page] if _is_bare(page) else []
+        keys = None if include_drafts or not page.pk else _card_keys([page.pk], request)
+        if keys is not None:
+            # Cards from the card cache where possible; the page's own card data and the
+            # missing related posts' are prefetched together, with the body's references.
+            related_ids, rows = _cached_related(page, request)
+            keys = _card_keys([page.pk, *related_ids], request)
+            cards = _cache_get(keys)
+            missing = [pk for pk in related_ids if pk not in cards]
+            if rows is None and missing:
+                rows = list(news_queryset().defer("body").filter(pk__in=missing))
+            related = [row for row in rows or [] if row.pk in missing]
+        else:
+            related = _related_rows(page, RELATED_POSTS) if page.pk else []
+            related_ids = [other.pk for other in related]
+            cards = {}
+        own = [] if page.pk in cards else [page]
+        bare = [page] if own and _is_bare(page) else []
         prefetch_related_objects(
             bare + related, *card_prefetches(include_drafts=include_drafts and bool(bare))
         )
-        _want_card_images(resolver, page)
-        if page.feature_image_id:
-            resolver.extra_specs.add(rep.SOCIAL_IMAGE_SPEC)
-        for other in related:
-            _want_card_images(resolver, other)
+        for card_page in own + related:
+            _want_card_images(resolver, card_page)
+        resolver.want_image(page.feature_image_id, social=True)
         resolver.collect_stream(page.body.stream_block, page.body.raw_data)
         resolver.load()
         with rep.resolving(resolver):
-            data.update(_card(page))
+            built = {card_page.pk: _card(card_page) for card_page in own + related}
+            _cache_set(keys, built)
+            cards.update(built)
+            data.update(cards[page.pk] if page.pk else built[None])
             data["body"] = page.body.stream_block.get_api_representation(page.body, context={})
-            data["related"] = [_card(other) for other in related]
+            data["related"] = [cards[pk] for pk in related_ids if pk in cards]
             data["seo"] = _seo(page)
     else:
         for field in ("intro", "tagline"):

@@ -25,7 +25,7 @@ from news import representation as rep
 from news.api_cache import CachedResponse
 from news.feeds import FEED_FORMATS, render_feed
 from news.models import NewsPage, NewsPageTag
-from news.serializers import news_cards, news_queryset, page_detail, with_card_prefetches
+from news.serializers import cards_for_ids, news_queryset, page_detail, with_card_prefetches
 
 PROBLEM = "application/problem+json"
 ERRORS = {400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem}
@@ -151,13 +151,14 @@ def news_list(
             date_to=date_to,
         ).order_by(*ORDER_BY[ordering])
         count = queryset.count()
-        pages = list(with_card_prefetches(queryset)[offset : offset + limit]) if count else []
+        # Ids first: cards come from the card cache, only missing ones are loaded and built.
+        page_ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
         return json_result(
             {
                 "count": count,
                 "limit": limit,
                 "offset": offset,
-                "items": news_cards(pages, request=request),
+                "items": cards_for_ids(page_ids, request=request) if page_ids else [],
             }
         )
 

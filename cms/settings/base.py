@@ -134,6 +134,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "newsroom",
+            # Rendered answers, cards and rendition data (and Wagtail's renditions) share it:
+            # the default 300 entries would evict them all the time.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
 
