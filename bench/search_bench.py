@@ -402,6 +402,8 @@ def _timed_get(client, timer: StatementTimer, url: str, params: dict):
 def measure(repeat: int, limit: int) -> list[dict]:
     from django.test import Client
 
+    from news import api_cache
+
     client = Client()
     timer = StatementTimer()
     results = []
@@ -418,13 +420,26 @@ def measure(repeat: int, limit: int) -> list[dict]:
                 )
                 samples.append(sample)
                 totals.append(response.json()["count"])
+            # Cold cards: a new content generation before each request (as after any
+            # publish), so every card on the page is built again.
+            cold = []
+            for i in range(max(3, repeat // 2)):
+                api_cache.invalidate("search benchmark: cold cards")
+                q = queries[i % len(queries)]
+                params = {"q": q, "limit": limit, **extra}
+                cold.append(_timed_get(client, timer, "/api/v3/search/", params)[1])
             name = f"{kind}{' + category' if filtered else ''}"
-            results.append(_row(name, samples, statistics.median(totals)))
+            row = _row(name, samples, statistics.median(totals))
+            row["cold_p50"] = _percentile([s["wall"] for s in cold], 0.5)
+            row["cold_queries"] = max(s["queries"] for s in cold)
+            results.append(row)
     samples = []
     for i in range(repeat):
         prefix = ["pro", "fo", "secu", "pre", "wal"][i % 5]
         samples.append(_timed_get(client, timer, "/api/v3/search/suggest/", {"q": prefix})[1])
-    results.append(_row("suggest (prefix)", samples, None))
+    row = _row("suggest (prefix)", samples, None)
+    row["cold_p50"], row["cold_queries"] = None, None
+    results.append(row)
     return results
 
 
@@ -518,6 +533,11 @@ def run_backend(name: str, url: str, media_root: str, args: argparse.Namespace) 
     return info
 
 
+def _or_blank(value, spec: str) -> str:
+    width = int(spec.split(".")[0].rstrip("df"))
+    return " " * width if value is None else format(value, spec)
+
+
 def report(name: str, info: dict) -> None:
     if info.get("reused") and not info["index_s"]:
         built = "existing database"
@@ -543,13 +563,15 @@ def report(name: str, info: dict) -> None:
         print(
             f"{row['name']:38} {row['p50']:7.1f} {row['p95']:7.1f} {row['cpu_p50']:8.1f} "
             f"{row['server_cpu_mean']:7.1f} {row['sql_p50']:8.1f} {row['sql_p95']:8.1f} "
-            f"{row['queries']:>8} {hits:>6}"
+            f"{row['queries']:>8} {_or_blank(row['cold_p50'], '9.1f')} "
+            f"{_or_blank(row['cold_queries'], '6d')} {hits:>6}"
         )
     print(
         "p50/p95: wall time of the whole request (routing, search, cards, JSON); cpu p50: this "
         "process's CPU time per request (on SQLite it includes the database work); db cpu: "
         "mean CPU time of the PostgreSQL server process per request; sql: wall time of the "
-        "ranking/highlighting statement(s)."
+        "ranking/highlighting statement(s); cold: the same requests right after a new content "
+        "generation (every card built again), p50 and queries per request."
     )
 
 

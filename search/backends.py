@@ -72,7 +72,10 @@ def _where_extra(
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     sql, params = " AND (d.expire_at IS NULL OR d.expire_at > %s)", [now]
     if filter_sql is not None:
-        sql += f" AND {column} IN ({filter_sql[0]})"
+        # "IS TRUE" keeps PostgreSQL from turning the filter into a join, which it plans as
+        # one index probe per match (it cannot estimate the matches); as a condition it
+        # hashes the filter's ids once. SQLite builds an ephemeral index either way.
+        sql += f" AND ({column} IN ({filter_sql[0]})) IS TRUE"
         params += list(filter_sql[1])
     if exclude_ids:
         sql += f" AND {column} NOT IN ({', '.join(['%s'] * len(exclude_ids))})"
@@ -129,11 +132,10 @@ def _named(sql: str, names: dict[str, object], positional: list) -> tuple[str, l
     return "".join(out), params
 
 
-def _split_rows(rows: list[tuple], *, order=None) -> tuple[list[tuple], list[int]]:
-    """Hit rows in rank order (their ordinal in column 4 unless ``order`` sorts them), and
-    the promoted page ids in the editors' order."""
-    hit_rows = [row for row in rows if row[0] == "h"]
-    hits = order(hit_rows) if order else sorted(hit_rows, key=lambda row: row[4])
+def _split_rows(rows: list[tuple], *, order) -> tuple[list[tuple], list[int]]:
+    """Hit rows in rank order (``order`` sorts them), and the promoted page ids in the
+    editors' order."""
+    hits = order([row for row in rows if row[0] == "h"])
     promoted = sorted(
         (row for row in rows if row[0] == "p"),
         key=lambda row: (row[2] is None, row[2] or 0, row[3]),
@@ -371,32 +373,29 @@ class PostgresBackend:
                   AND d.page_id NOT IN (SELECT page_id FROM promoted)
             ),
             best AS MATERIALIZED (
-                SELECT page_id FROM matches
+                SELECT page_id, date FROM matches
                 ORDER BY head_score DESC, date DESC NULLS LAST, page_id DESC
                 LIMIT %(candidates)s
             ),
-            exact AS MATERIALIZED (
-                SELECT d.page_id, ts_rank(%(weights)s::float4[], d.search_vector, query.q) AS score
-                FROM best b JOIN {doc} d ON d.page_id = b.page_id CROSS JOIN query
-            ),
             page AS MATERIALIZED (
-                SELECT page_id, date, score, total, n FROM (
-                    SELECT m.page_id, m.date, coalesce(e.score, m.head_score) AS score,
-                           COUNT(*) OVER () AS total,
-                           row_number() OVER (
-                               ORDER BY e.page_id IS NULL, coalesce(e.score, m.head_score) DESC,
-                                        m.date DESC NULLS LAST, m.page_id DESC
-                           ) AS n
-                    FROM matches m LEFT JOIN exact e ON e.page_id = m.page_id
+                SELECT page_id, date, score, tier FROM (
+                    SELECT b.page_id, b.date, 0 AS tier,
+                           ts_rank(%(weights)s::float4[], d.search_vector, query.q) AS score
+                    FROM best b JOIN {doc} d ON d.page_id = b.page_id CROSS JOIN query
+                    UNION ALL
+                    SELECT page_id, date, 1, head_score FROM matches
+                    WHERE page_id NOT IN (SELECT page_id FROM best)
                 ) ranked
-                ORDER BY n {_page_bounds("GREATEST", "LEAST")}
+                ORDER BY tier, score DESC, date DESC NULLS LAST, page_id DESC
+                {_page_bounds("GREATEST", "LEAST")}
             )
-            SELECT 'h', p.page_id, p.score, p.total, p.n,
+            SELECT 'h', p.page_id, p.score, (SELECT count(*) FROM matches), p.date,
                    ts_headline('{cfg}', d.title, query.q, %(title_options)s),
                    CASE WHEN w.first IS NULL OR strpos(w.headline, chr(2)) > 0 THEN w.headline
                         ELSE ts_headline('{cfg}', d.body, query.q, %(options)s) END,
                    ts_headline('{cfg}', concat_ws(' ', d.subtitle, d.summary, d.names),
-                               query.q, %(options)s)
+                               query.q, %(options)s),
+                   p.tier
             FROM page p JOIN {doc} d ON d.page_id = p.page_id CROSS JOIN query
             CROSS JOIN LATERAL (
                 SELECT f.first, ts_headline('{cfg}',
@@ -406,7 +405,7 @@ class PostgresBackend:
                       FROM unnest(query.lexemes) l) f
             ) w
             UNION ALL
-            SELECT 'p', page_id, sort_order, id, NULL, NULL, NULL, NULL FROM promoted
+            SELECT 'p', page_id, sort_order, id, NULL, NULL, NULL, NULL, NULL FROM promoted
         """
         sql, params = _named(
             sql,
@@ -425,7 +424,7 @@ class PostgresBackend:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        hit_rows, promoted = _split_rows(rows)
+        hit_rows, promoted = _split_rows(rows, order=self._rank_order)
         hits = [
             Hit(
                 page_id=row[1],
@@ -437,6 +436,17 @@ class PostgresBackend:
         ]
         total = hit_rows[0][3] if hit_rows else -1
         return SearchResult(hits=hits, total=total, promoted=promoted)
+
+    @staticmethod
+    def _rank_order(rows: list[tuple]) -> list[tuple]:
+        # The statement's order (exactly ranked candidates first, score, newest, highest
+        # id), restored after UNION ALL; sorting in SQL with a window function would cost a
+        # second sort of every match.
+        rows = sorted(rows, key=lambda row: row[1], reverse=True)
+        rows.sort(key=lambda row: (row[4] is not None, row[4]), reverse=True)
+        rows.sort(key=lambda row: row[2], reverse=True)
+        rows.sort(key=lambda row: row[8])
+        return rows
 
     def count(self, parsed: ParsedQuery, *, filter_sql, exclude_ids) -> int:
         query_sql, query_params = self._query_cte(parsed)
