@@ -556,7 +556,7 @@ def report(name: str, info: dict) -> None:
     )
     print(
         f"{'query kind':38} {'p50 ms':>7} {'p95 ms':>7} {'cpu p50':>8} {'db cpu':>7} "
-        f"{'sql p50':>8} {'sql p95':>8} {'queries':>8} {'hits':>6}"
+        f"{'sql p50':>8} {'sql p95':>8} {'queries':>8} {'cold p50':>9} {'cold q':>6} {'hits':>6}"
     )
     for row in info["results"]:
         hits = "" if row["hits"] is None else f"{row['hits']:.0f}"
