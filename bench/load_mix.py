@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -73,6 +74,11 @@ class SlowReceiver(http.server.ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/hook"
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 class Editor(threading.Thread):
     """Signs in to the admin and publishes an organisation change every ``every`` seconds."""
 
@@ -84,19 +90,26 @@ class Editor(threading.Thread):
         self.latencies: list[float] = []
         self.failures: list[str] = []
         jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(jar), NoRedirect()
+        )
         self.jar = jar
 
     def _csrf(self) -> str:
         return next(c.value for c in self.jar if c.name == "csrftoken")
 
     def _post(self, path: str, data: dict) -> tuple[int, str]:
+        """POST the form; answers (status, Location) — the redirect is not followed, so the
+        time measured is the publish request alone."""
         body = urllib.parse.urlencode(data, doseq=True).encode()
         request = urllib.request.Request(
             self.base + path, data=body, headers={"Referer": self.base + path}
         )
-        with self.opener.open(request, timeout=60) as response:
-            return response.status, response.geturl()
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return response.status, response.geturl()
+        except urllib.error.HTTPError as redirect:
+            return redirect.code, redirect.headers.get("Location", "")
 
     def login(self) -> None:
         self.opener.open(self.base + "/admin/login/", timeout=30).read()
@@ -104,7 +117,7 @@ class Editor(threading.Thread):
             "/admin/login/",
             {"username": "admin", "password": self.password, "csrfmiddlewaretoken": self._csrf()},
         )
-        if "/login/" in url:
+        if status != 302 or "/login/" in url:
             raise RuntimeError("admin login failed")
 
     def publish_once(self, n: int) -> None:
@@ -117,7 +130,7 @@ class Editor(threading.Thread):
         started = time.perf_counter()
         status, url = self._post(path, data)
         self.latencies.append(time.perf_counter() - started)
-        if status != 200 or "/edit/" in url:
+        if status != 302 or "/edit/" in url:
             self.failures.append(f"publish {n}: status {status}, landed on {url}")
 
     def run(self) -> None:
