@@ -15,7 +15,7 @@ each scenario with wrk for ``--duration`` seconds:
   cache is bypassed with a header honoured only because the bench sets
   ``NEWSROOM_API_BENCH_BYPASS=1``; the generation is still read, the page row read and its
   body rendered; cards, related-post ids and rendition data come from their sub-caches, as
-  for every render but the first after a publish — see docs/api.md)
+  for every render but the first after a publish — see README, "The headless API")
 - detail cold: the same with every cache of the worker emptied before each request
   (sub-caches, Wagtail's site root paths and rendition cache): the first render after a
   deploy, the worst case

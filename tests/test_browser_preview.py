@@ -211,16 +211,20 @@ def add_block(page, label: str):
     body = page.locator("#panel-child-content-body-content")
     body.locator("button.c-sf-add-button").last.click()
     page.get_by_role("option", name=label, exact=True).click()
-    return body.locator("[data-contentpath]").filter(
-        has=page.locator(".c-sf-block__type", has_text=label)
-    ).last
+    return (
+        body.locator("[data-contentpath]")
+        .filter(has=page.locator(".c-sf-block__type", has_text=label))
+        .last
+    )
 
 
 def choose_in_modal(page, block, button: str, choice: str) -> None:
     block.get_by_role("button", name=button).click()
     modal = page.locator(".modal-dialog")
     choices = modal.locator("a[data-chooser-modal-choice]")
-    choices.filter(has_text=choice).or_(choices.and_(modal.locator(f'[title="{choice}"]'))).first.click()
+    choices.filter(has_text=choice).or_(
+        choices.and_(modal.locator(f'[title="{choice}"]'))
+    ).first.click()
     modal.wait_for(state="hidden")
 
 

@@ -122,8 +122,10 @@ def page_words(page: NewsPage) -> Counter:
         elif block.block_type == "boilerplate" and value.get("organisation"):
             parts.append(value["organisation"].about_heading)
         elif block.block_type == "bio" and value.get("person"):
-            parts += [value["person"].name, html.unescape(re.sub("<[^>]+>", " ",
-                                                                 value["person"].bio))]
+            parts += [
+                value["person"].name,
+                html.unescape(re.sub("<[^>]+>", " ", value["person"].bio)),
+            ]
         elif block.block_type == "image":
             parts += [value.get("alt_text") or "", value.get("caption") or ""]
     return Counter(word.casefold() for word in WORD.findall(" ".join(parts)))
@@ -140,18 +142,36 @@ def coverage(source: Counter, shown: Counter) -> float:
 @pytest.mark.parametrize(
     ("text", "name", "role"),
     [
-        ("“We build things together,” said Ada Lovelace, Head of Engines at Analytical Ltd.",
-         "Ada Lovelace", "Head of Engines at Analytical Ltd"),
-        ('"We build things together," said Example Foundation Executive Director Ada Lovelace.',
-         "Ada Lovelace", "Example Foundation Executive Director"),
-        ("“We build things together,” Ada Lovelace, Head of Engines, said. “And we ship.”",
-         "Ada Lovelace", "Head of Engines"),
-        ('"We build things together," said by Ada Lovelace, President of Engines, "and more."',
-         "Ada Lovelace", "President of Engines"),
-        ('Example Foundation Executive Director Ada Lovelace said, "We build things together."',
-         "Ada Lovelace", "Example Foundation Executive Director"),
-        ("“We build things together, every day.” Ada Lovelace, Engine Lead at Analytical.",
-         "Ada Lovelace", "Engine Lead at Analytical"),
+        (
+            "“We build things together,” said Ada Lovelace, Head of Engines at Analytical Ltd.",
+            "Ada Lovelace",
+            "Head of Engines at Analytical Ltd",
+        ),
+        (
+            '"We build things together," said Example Foundation Executive Director Ada Lovelace.',
+            "Ada Lovelace",
+            "Example Foundation Executive Director",
+        ),
+        (
+            "“We build things together,” Ada Lovelace, Head of Engines, said. “And we ship.”",
+            "Ada Lovelace",
+            "Head of Engines",
+        ),
+        (
+            '"We build things together," said by Ada Lovelace, President of Engines, "and more."',
+            "Ada Lovelace",
+            "President of Engines",
+        ),
+        (
+            'Example Foundation Executive Director Ada Lovelace said, "We build things together."',
+            "Ada Lovelace",
+            "Example Foundation Executive Director",
+        ),
+        (
+            "“We build things together, every day.” Ada Lovelace, Engine Lead at Analytical.",
+            "Ada Lovelace",
+            "Engine Lead at Analytical",
+        ),
     ],
 )
 def test_press_release_quote_forms(text: str, name: str, role: str) -> None:
@@ -209,8 +229,12 @@ def test_about_headings(heading: str, name: str | None) -> None:
 )
 def test_permalinks(pattern: str, url: str) -> None:
     date = dt.datetime(2024, 3, 5)
-    assert expand_permalink(pattern, file_slug="My-Post", date=date, categories=["News Items"],
-                            slug="my-post") == url
+    assert (
+        expand_permalink(
+            pattern, file_slug="My-Post", date=date, categories=["News Items"], slug="my-post"
+        )
+        == url
+    )
 
 
 def test_parse_press_release_blocks() -> None:
@@ -329,8 +353,11 @@ def test_press_release_import(news_index, assets: Path) -> None:
     assert Organisation.objects.count() == 3
 
     logo = blocks_of(page)[0][1]
-    assert (logo["alignment"], logo["max_width"], logo["alt_text"]) == ("right", 250,
-                                                                        "Quillworks logo")
+    assert (logo["alignment"], logo["max_width"], logo["alt_text"]) == (
+        "right",
+        250,
+        "Quillworks logo",
+    )
     assert logo["image"].width == 400
     assert page.category.name == "Press release"
     assert sorted(t.name for t in page.tags.all()) == ["membership", "quillworks"]
@@ -366,8 +393,9 @@ def test_release_post_import(news_index) -> None:
 
 
 def test_missing_images_are_reported_and_kept(news_index) -> None:
-    out, ok = run_import(PRESS_RELEASE, "--parent", "/news/", "--site-url",
-                         "https://blog.example.org")
+    out, ok = run_import(
+        PRESS_RELEASE, "--parent", "/news/", "--site-url", "https://blog.example.org"
+    )
     assert ok, out
     page = page_for("2024-03-05-quillworks-joins.md")
     first = blocks_of(page)[0]
@@ -438,8 +466,9 @@ def test_editor_changes_are_not_overwritten(news_index, tmp_path: Path, django_u
 
 def test_dry_run_writes_nothing(news_index, assets: Path) -> None:
     before = state()
-    out, ok = run_import(FIXTURES / "posts", "--parent", "/news/", "--assets-dir", assets,
-                         "--dry-run")
+    out, ok = run_import(
+        FIXTURES / "posts", "--parent", "/news/", "--assets-dir", assets, "--dry-run"
+    )
     assert ok, out
     assert state() == before
     assert "would be created" in out and "Dry run" in out
@@ -522,8 +551,9 @@ def test_both_versions_in_one_run(news_index) -> None:
     assert ok, out
     org = Organisation.objects.get(name="Harbour Labs")
     assert "twelve staff" in org.boilerplate
-    old_block = next(v for t, v in blocks_of(page_for("2023-06-01-older-release.md"))
-                     if t == "boilerplate")
+    old_block = next(
+        v for t, v in blocks_of(page_for("2023-06-01-older-release.md")) if t == "boilerplate"
+    )
     assert old_block["organisation"].pk == org.pk
     assert "twelve staff" not in old_block["boilerplate_override"].source
     assert Organisation.objects.count() == 1
@@ -538,8 +568,9 @@ def test_summary_and_unknown_parent(news_index) -> None:
     assert re.search(r"blocks: .*code 2.*embed 1.*table 2", summary)
     assert "ms per post" in summary
     with pytest.raises(CommandError, match="No page"):
-        call_command("import_jekyll", str(PRESS_RELEASE), "--parent", "/nowhere/",
-                     stdout=io.StringIO())
+        call_command(
+            "import_jekyll", str(PRESS_RELEASE), "--parent", "/nowhere/", stdout=io.StringIO()
+        )
 
 
 def test_imported_blocks_validate_and_render(news_index, assets: Path) -> None:
@@ -628,4 +659,3 @@ def test_corpus_imports_completely_and_faithfully(news_index) -> None:
     assert state() == before
     assert sorted(NewsPage.objects.values_list("pk", flat=True)) == ids
     assert f"{len(posts)} unchanged" in out
-

@@ -237,7 +237,7 @@ NEWSROOM_FEED_PATHS = env_list("NEWSROOM_FEED_PATHS", "/feed.xml,/atom.xml")
 # Background work. "default" stays immediate (Wagtail's reference index must be current when
 # the publishing pipeline reads it); "newsroom" (webhooks, CDN purges) runs on a thread pool
 # in the web process, so nothing extra has to run. Production may point it at a worker-backed
-# backend, e.g. NEWSROOM_TASK_BACKEND=django_tasks_db.DatabaseBackend (see docs/publishing.md).
+# backend, e.g. NEWSROOM_TASK_BACKEND=django_tasks_db.DatabaseBackend (README: publishing).
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "newsroom": {

@@ -198,8 +198,11 @@ class InlineWriter:
             items.append(f"<li>{text}{chr(10) if nested and text else ''}{''.join(nested)}</li>")
         # Stray content directly inside the list (not in an <li>) is kept as an item.
         for child in node.contents:
-            if (isinstance(child, NavigableString) and not isinstance(child, Comment)
-                    and str(child).strip()):
+            if (
+                isinstance(child, NavigableString)
+                and not isinstance(child, Comment)
+                and str(child).strip()
+            ):
                 items.append(f"<li>{esc(collapse(str(child)))}</li>")
         if not items:
             return ""
@@ -275,8 +278,8 @@ def image_from_tag(img: Tag, *, container: Tag | None = None) -> ImageRef:
 
 # --- Press-release quotes -------------------------------------------------------------------
 
-OPEN = "“\"„«"
-CLOSE = "”\"“»"
+OPEN = '“"„«'
+CLOSE = '”"“»'
 VERBS = (
     "said|says|added|adds|remarked|remarks|explained|explains|noted|notes|commented|comments|"
     "stated|states|shared|shares|continued|continues|concluded|concludes|emphasised|"
@@ -608,14 +611,17 @@ class Converter:
                 image_tag = child.find("img")
                 link = safe_href(child.get("href"))
                 if link and link != image_tag.get("src"):
-                    self.warn(f"image {image_label(image_tag.get('src') or '')} linked to "
-                              f"{link}: the link is kept as a paragraph after it")
+                    self.warn(
+                        f"image {image_label(image_tag.get('src') or '')} linked to "
+                        f"{link}: the link is kept as a paragraph after it"
+                    )
                     ref = image_from_tag(image_tag, container=node)
                     flush()
                     self.drafts.append(Draft("image", {"image": ref}))
                     self.drafts.append(
-                        Draft("paragraph", {"html": f'<p><a href="{attr(link)}">'
-                                            f"{esc(link)}</a></p>"})
+                        Draft(
+                            "paragraph", {"html": f'<p><a href="{attr(link)}">{esc(link)}</a></p>'}
+                        )
                     )
                     continue
             elif isinstance(child, Tag) and child.find("img"):
@@ -656,8 +662,13 @@ class Converter:
             if href and not href.startswith("#"):
                 self.warn(f"heading {text!r} had a link to {href}: kept in a paragraph after it")
                 self.drafts.append(
-                    Draft("paragraph", {"html": f'<p><a href="{attr(href)}">'
-                                        f"{esc(collapse(link.get_text()) or href)}</a></p>"})
+                    Draft(
+                        "paragraph",
+                        {
+                            "html": f'<p><a href="{attr(href)}">'
+                            f"{esc(collapse(link.get_text()) or href)}</a></p>"
+                        },
+                    )
                 )
 
     def _code(self, node: Tag, classes: list[str] | None = None) -> None:
@@ -669,8 +680,10 @@ class Converter:
         if not code.strip():
             return
         language = code_language(
-            (code_tag.get("class") if code_tag is not None else None) or node.get("class")
-            or classes or []
+            (code_tag.get("class") if code_tag is not None else None)
+            or node.get("class")
+            or classes
+            or []
         )
         self.drafts.append(Draft("code", {"language": language, "code": code}))
 
@@ -756,14 +769,15 @@ class Converter:
         match = re.match(r"^[—–-]{1,2}\s*(?P<who>.+)$", last)
         if match and len(paragraphs) > 1:
             who = match.group("who")
-            split = split_attribution(who) if "," in who or len(who.split()) > 3 else (
-                (collapse(who), "") if looks_like_name(collapse(who)) else None
+            split = (
+                split_attribution(who)
+                if "," in who or len(who.split()) > 3
+                else ((collapse(who), "") if looks_like_name(collapse(who)) else None)
             )
             if split:
                 body = " ".join(collapse(p.get_text(" ")) for p in paragraphs[:-1])
                 self.drafts.append(
-                    Draft("quote", {"text": _quote_text(body), "name": split[0],
-                                    "role": split[1]})
+                    Draft("quote", {"text": _quote_text(body), "name": split[0], "role": split[1]})
                 )
                 return
         self.warn("a blockquote without an attribution was kept as an italic paragraph")
@@ -781,13 +795,17 @@ class Converter:
             self.drafts.append(Draft("embed", {"url": url, "title": title, "caption": ""}))
             return
         href = safe_href(src)
-        self.warn(f"embedded frame {src or '(no src)'} is not a single YouTube/Vimeo video: "
-                  "kept as a link")
+        self.warn(
+            f"embedded frame {src or '(no src)'} is not a single YouTube/Vimeo video: "
+            "kept as a link"
+        )
         if href:
             label = title or href
             self.drafts.append(
-                Draft("paragraph", {"html": f'<p>Embedded content: <a href="{attr(href)}">'
-                                    f"{esc(label)}</a></p>"})
+                Draft(
+                    "paragraph",
+                    {"html": f'<p>Embedded content: <a href="{attr(href)}">{esc(label)}</a></p>'},
+                )
             )
 
     def _media(self, node: Tag) -> None:
@@ -799,8 +817,9 @@ class Converter:
         self.warn(f"<{node.name}> element kept as a link to {src or '(no source)'}")
         if href:
             self.drafts.append(
-                Draft("paragraph", {"html": f'<p>Media: <a href="{attr(href)}">{esc(href)}'
-                                    "</a></p>"})
+                Draft(
+                    "paragraph", {"html": f'<p>Media: <a href="{attr(href)}">{esc(href)}</a></p>'}
+                )
             )
 
     def _footnotes(self, node: Tag) -> None:
@@ -845,8 +864,10 @@ def video_page_url(src: str) -> str | None:
     parsed = urlparse(src)
     host = (parsed.hostname or "").lower()
     if "youtube" in host or host == "youtu.be":
-        if parsed.path.startswith("/embed/videoseries") or "list=" in parsed.query and (
-            parsed.path.rstrip("/").endswith("/embed")
+        if (
+            parsed.path.startswith("/embed/videoseries")
+            or "list=" in parsed.query
+            and (parsed.path.rstrip("/").endswith("/embed"))
         ):
             return None
         video = parse_video_url(src)
@@ -878,9 +899,7 @@ def merge_about_sections(drafts: list[Draft], warn: Warn) -> list[Draft]:
             continue
         j = i + 1
         paragraphs: list[str] = []
-        while j < len(drafts) and drafts[j].type == "paragraph" and not drafts[j].value.get(
-            "raw"
-        ):
+        while j < len(drafts) and drafts[j].type == "paragraph" and not drafts[j].value.get("raw"):
             paragraphs.append(drafts[j].value["html"])
             j += 1
         if not paragraphs:
@@ -890,8 +909,11 @@ def merge_about_sections(drafts: list[Draft], warn: Warn) -> list[Draft]:
         result.append(
             Draft(
                 "boilerplate",
-                {"organisation": name, "html": "\n".join(paragraphs),
-                 "heading": draft.value["text"]},
+                {
+                    "organisation": name,
+                    "html": "\n".join(paragraphs),
+                    "heading": draft.value["text"],
+                },
             )
         )
         i = j
@@ -905,9 +927,7 @@ def detect_bios(drafts: list[Draft], known_people: Iterable[str] = ()) -> list[D
     must start with the name; the image becomes the person's headshot.
     """
     people = {collapse(name).lower() for name in known_people if name}
-    people.update(
-        collapse(d.value.get("name", "")).lower() for d in drafts if d.type == "quote"
-    )
+    people.update(collapse(d.value.get("name", "")).lower() for d in drafts if d.type == "quote")
     result: list[Draft] = []
     i = 0
     while i < len(drafts):
@@ -924,9 +944,7 @@ def detect_bios(drafts: list[Draft], known_people: Iterable[str] = ()) -> list[D
                 and (name.lower() in people or text.startswith(name))
                 and not nxt.value.get("raw")
             ):
-                result.append(
-                    Draft("bio", {"name": name, "html": nxt.value["html"], "image": ref})
-                )
+                result.append(Draft("bio", {"name": name, "html": nxt.value["html"], "image": ref}))
                 i += 2
                 continue
         result.append(draft)

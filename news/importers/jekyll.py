@@ -190,8 +190,22 @@ class Liquid:
             if post.parent.name == "_posts" and self.permalink:
                 return self.permalink(post.stem)
             return "/" + target.lstrip("/")
-        if name in {"assign", "capture", "endcapture", "if", "endif", "else", "elsif",
-                    "unless", "endunless", "for", "endfor", "case", "when", "endcase"}:
+        if name in {
+            "assign",
+            "capture",
+            "endcapture",
+            "if",
+            "endif",
+            "else",
+            "elsif",
+            "unless",
+            "endunless",
+            "for",
+            "endfor",
+            "case",
+            "when",
+            "endcase",
+        }:
             self.warn(f"Liquid {{% {name} %}} tag removed (its content, if any, is kept)")
             return ""
         self.warn(f"Liquid tag {{% {name} {args} %}} not understood: kept as text")
@@ -291,7 +305,7 @@ CODE_SPAN_EDGE = re.compile(r"(?<!`)`(?P<lead> *)(?P<code>[^`\n]*?[^`\s])(?P<tra
 
 
 def _code_span_spaces(text: str) -> str:
-    """"`code `and" → "`code` and": Python-Markdown trims the spaces kramdown shows."""
+    """ "`code `and" → "`code` and": Python-Markdown trims the spaces kramdown shows."""
     out: list[str] = []
     fence: str | None = None
     for line in text.split("\n"):
@@ -303,8 +317,11 @@ def _code_span_spaces(text: str) -> str:
             fence = match.group("fence")[0] * 3
         elif "`" in line and not line.startswith("    "):
             line = CODE_SPAN_EDGE.sub(
-                lambda m: f"{m['lead']}`{m['code']}`{m['trail']}" if m["lead"] or m["trail"]
-                else m.group(0),
+                lambda m: (
+                    f"{m['lead']}`{m['code']}`{m['trail']}"
+                    if m["lead"] or m["trail"]
+                    else m.group(0)
+                ),
                 line,
             )
         out.append(line)
@@ -360,8 +377,15 @@ def _parse_date(value, warn) -> dt.datetime | None:
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     text = str(value).strip()
-    for fmt in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M %z",
-                "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
+    for fmt in (
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M %z",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d",
+    ):
         try:
             return dt.datetime.strptime(text, fmt)
         except ValueError:
@@ -397,8 +421,9 @@ PERMALINK_STYLES = {
 }
 
 
-def expand_permalink(pattern: str, *, file_slug: str, date: dt.datetime | None,
-                     categories: list[str], slug: str) -> str:
+def expand_permalink(
+    pattern: str, *, file_slug: str, date: dt.datetime | None, categories: list[str], slug: str
+) -> str:
     """A post's address from a Jekyll permalink pattern or style (``pretty``, ``date``…)."""
     pattern = PERMALINK_STYLES.get(pattern.strip(), pattern.strip())
     values = {
@@ -461,8 +486,11 @@ def parse_post(
     file_date = None
     if name_match:
         try:
-            file_date = dt.datetime(int(name_match.group("year")), int(name_match.group("month")),
-                                    int(name_match.group("day")))
+            file_date = dt.datetime(
+                int(name_match.group("year")),
+                int(name_match.group("month")),
+                int(name_match.group("day")),
+            )
         except ValueError:
             warn(f"the file name's date {path.stem[:10]!r} is not a real date")
     date = _parse_date(front.get("date"), warn) or file_date
@@ -483,19 +511,28 @@ def parse_post(
         other_date = None
         if match:
             try:
-                other_date = dt.datetime(int(match["year"]), int(match["month"]),
-                                         int(match["day"]))
+                other_date = dt.datetime(int(match["year"]), int(match["month"]), int(match["day"]))
             except ValueError:
                 other_date = None
-        return expand_permalink(permalink_pattern, file_slug=other_slug, date=other_date,
-                                categories=[], slug=slugify(other_slug))
+        return expand_permalink(
+            permalink_pattern,
+            file_slug=other_slug,
+            date=other_date,
+            categories=[],
+            slug=slugify(other_slug),
+        )
 
     pattern = str(front.get("permalink") or permalink_pattern)
-    original_url = expand_permalink(pattern, file_slug=file_slug, date=date,
-                                    categories=categories, slug=slug)
+    original_url = expand_permalink(
+        pattern, file_slug=file_slug, date=date, categories=categories, slug=slug
+    )
 
-    liquid = Liquid(page={**front, "title": title}, warn=warn, includes_dir=includes_dir,
-                    permalink=post_permalink)
+    liquid = Liquid(
+        page={**front, "title": title},
+        warn=warn,
+        includes_dir=includes_dir,
+        permalink=post_permalink,
+    )
     body = liquid.render(body)
     if not body.strip():
         warn("the post has no body text")
@@ -514,8 +551,11 @@ def parse_post(
         feature_ref = ImageRef(src=feature_src)
 
     excerpt = front.get("excerpt") or front.get("summary") or front.get("description")
-    summary = truncate(plain_text(markdown_to_html(liquid.render(str(excerpt)))), SUMMARY_MAX) \
-        if excerpt else _summary_from(blocks)
+    summary = (
+        truncate(plain_text(markdown_to_html(liquid.render(str(excerpt)))), SUMMARY_MAX)
+        if excerpt
+        else _summary_from(blocks)
+    )
 
     published = front.get("published", True) is not False
     if front.get("hidden") is True:
@@ -535,8 +575,9 @@ def parse_post(
         subtitle=collapse(str(front.get("subtitle") or ""))[:255],
         summary=summary,
         feature_image=feature_ref,
-        feature_image_alt=collapse(str(front.get("featured-img-alt") or front.get("image_alt")
-                                       or ""))[:300],
+        feature_image_alt=collapse(
+            str(front.get("featured-img-alt") or front.get("image_alt") or "")
+        )[:300],
         category=categories[0] if categories else "",
         tags=[t for t in (categories[1:] + tags) if t][:50],
         canonical_url=str(front.get("canonical_url") or front.get("canonical") or "")[:200],

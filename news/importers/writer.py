@@ -175,8 +175,11 @@ class JekyllWriter:
                 if draft.type == "boilerplate":
                     key = norm_name(draft.value["organisation"])
                     if key not in self.org_newest or stamp >= self.org_newest[key][0]:
-                        self.org_newest[key] = (stamp, draft.value["html"],
-                                                draft.value["organisation"])
+                        self.org_newest[key] = (
+                            stamp,
+                            draft.value["html"],
+                            draft.value["organisation"],
+                        )
                 elif draft.type == "quote" and draft.value.get("role"):
                     key = norm_name(draft.value["name"])
                     if key not in self.person_newest or stamp >= self.person_newest[key][0]:
@@ -374,14 +377,16 @@ class JekyllWriter:
                 )
         for index, draft in enumerate(post.blocks):
             for item in self._block(draft, post, result, orgs):
-                item["id"] = str(uuid.uuid5(ID_NAMESPACE, f"{post.source_key}#{index}#"
-                                            f"{len(raw)}#{item['type']}"))
+                item["id"] = str(
+                    uuid.uuid5(ID_NAMESPACE, f"{post.source_key}#{index}#{len(raw)}#{item['type']}")
+                )
                 raw.append(item)
                 result.blocks[item["type"]] += 1
         return raw
 
-    def _block(self, draft: Draft, post: ParsedPost, result: PostResult,
-               orgs: dict[str, Organisation]) -> list[dict]:
+    def _block(
+        self, draft: Draft, post: ParsedPost, result: PostResult, orgs: dict[str, Organisation]
+    ) -> list[dict]:
         value = draft.value
         kind = draft.type
         if kind == "paragraph":
@@ -397,8 +402,12 @@ class JekyllWriter:
         if kind == "boilerplate":
             organisation = orgs[norm_name(value["organisation"])]
             override = "" if same_html(organisation.boilerplate, value["html"]) else value["html"]
-            return [{"type": "boilerplate",
-                     "value": {"organisation": organisation.pk, "boilerplate_override": override}}]
+            return [
+                {
+                    "type": "boilerplate",
+                    "value": {"organisation": organisation.pk, "boilerplate_override": override},
+                }
+            ]
         if kind == "bio":
             return self._bio_blocks(value, post, result)
         result.warnings.append(f"unknown draft block {kind!r} skipped")
@@ -431,35 +440,42 @@ class JekyllWriter:
             "value": f'<p>Image: <a href="{attr(href)}">{esc(label)}</a>{caption}</p>',
         }
 
-    def _quote_block(self, value: dict, post: ParsedPost, result: PostResult,
-                     orgs: dict[str, Organisation]) -> dict:
+    def _quote_block(
+        self, value: dict, post: ParsedPost, result: PostResult, orgs: dict[str, Organisation]
+    ) -> dict:
         name, role = value["name"], value.get("role", "")
         person, created = self._person(name, role, orgs, result)
         if person is not None and (not role or same_role(person.role, role)):
-            attribution = {"person": person.pk, "attribution_name": "",
-                           "attribution_role": "", "attribution_organisation": ""}
+            attribution = {
+                "person": person.pk,
+                "attribution_name": "",
+                "attribution_role": "",
+                "attribution_organisation": "",
+            }
         else:
             if person is not None:
                 result.warnings.append(
                     f"quote by {name} keeps its own role {role!r} (People has "
                     f"{person.role!r}): attributed by name, not linked"
                 )
-            attribution = {"person": None, "attribution_name": name[:200],
-                           "attribution_role": role[:200], "attribution_organisation": ""}
+            attribution = {
+                "person": None,
+                "attribution_name": name[:200],
+                "attribution_role": role[:200],
+                "attribution_organisation": "",
+            }
         return {"type": "quote", "value": {"text": value["text"], **attribution}}
 
     def _bio_blocks(self, value: dict, post: ParsedPost, result: PostResult) -> list[dict]:
         ref: ImageRef = value["image"]
         person, _created = self._person(value["name"], "", {}, result)
         if person is None:
-            return [self._image_block(ref, result),
-                    {"type": "paragraph", "value": value["html"]}]
+            return [self._image_block(ref, result), {"type": "paragraph", "value": value["html"]}]
         if person.bio and not same_html(person.bio, value["html"]):
             result.warnings.append(
                 f"{person.name}'s bio in People differs from this post: kept as a paragraph"
             )
-            return [self._image_block(ref, result),
-                    {"type": "paragraph", "value": value["html"]}]
+            return [self._image_block(ref, result), {"type": "paragraph", "value": value["html"]}]
         image = self._resolve_image(ref, result)
         changed = False
         if not person.bio:
@@ -478,8 +494,9 @@ class JekyllWriter:
         return blocks
 
     # People, organisations, categories ------------------------------------------------------
-    def _person(self, name: str, role: str, orgs: dict[str, Organisation],
-                result: PostResult) -> tuple[Person | None, bool]:
+    def _person(
+        self, name: str, role: str, orgs: dict[str, Organisation], result: PostResult
+    ) -> tuple[Person | None, bool]:
         name = collapse(name)[:200]
         if not name:
             return None, False
@@ -527,8 +544,7 @@ class JekyllWriter:
             while Organisation.objects.filter(slug=slug).exists():
                 slug = f"{base}-{n}"
                 n += 1
-            org = Organisation(name=collapse(newest_name)[:200], slug=slug,
-                               boilerplate=newest_html)
+            org = Organisation(name=collapse(newest_name)[:200], slug=slug, boilerplate=newest_html)
             self._save_snippet(org)
             return org
         if not newest_html or same_html(org.boilerplate, newest_html):
@@ -536,8 +552,9 @@ class JekyllWriter:
         self._maybe_take_newest(org, key, newest_html, result)
         return org
 
-    def _maybe_take_newest(self, org: Organisation, key: str, newest_html: str,
-                           result: PostResult) -> None:
+    def _maybe_take_newest(
+        self, org: Organisation, key: str, newest_html: str, result: PostResult
+    ) -> None:
         """Give ``org`` the run's newest text if it is newer than the text posts rely on."""
         newest_stamp = self.org_newest[key][0]
         if (org.pk, org.boilerplate) in self._kept:
@@ -546,8 +563,11 @@ class JekyllWriter:
         for page in NewsPage.objects.exclude(source_path=""):
             for block in page.body.raw_data:
                 value = block.get("value") or {}
-                if (block.get("type") == "boilerplate" and value.get("organisation") == org.pk
-                        and not value.get("boilerplate_override")):
+                if (
+                    block.get("type") == "boilerplate"
+                    and value.get("organisation") == org.pk
+                    and not value.get("boilerplate_override")
+                ):
                     relying.append(page)
                     break
         if not relying:
@@ -578,8 +598,11 @@ class JekyllWriter:
         raw = list(latest.body.raw_data)
         for block in raw:
             value = block.get("value") or {}
-            if (block.get("type") == "boilerplate" and value.get("organisation") == org.pk
-                    and not value.get("boilerplate_override")):
+            if (
+                block.get("type") == "boilerplate"
+                and value.get("organisation") == org.pk
+                and not value.get("boilerplate_override")
+            ):
                 block["value"] = {**value, "boilerplate_override": old_html}
         latest.body = raw
         revision = latest.save_revision(user=self.user, log_action=True)
@@ -616,8 +639,9 @@ class JekyllWriter:
             or NewsCategory.objects.filter(slug=slugify(name)[:80]).first()
         )
         if category is None:
-            category = NewsCategory.objects.create(name=name[:80], slug=slugify(name)[:80] or
-                                                   "category")
+            category = NewsCategory.objects.create(
+                name=name[:80], slug=slugify(name)[:80] or "category"
+            )
         return category
 
     # Images -----------------------------------------------------------------------------------
@@ -640,7 +664,7 @@ class JekyllWriter:
             base = base.resolve()
             options = [relative]
             if relative.startswith("assets/"):
-                options.append(relative[len("assets/"):])
+                options.append(relative[len("assets/") :])
             for option in options:
                 candidate = (base / option).resolve()
                 if base in candidate.parents and candidate.is_file():
@@ -665,8 +689,10 @@ class JekyllWriter:
         extension = local.suffix.lower().lstrip(".")
         if extension not in getattr(settings, "WAGTAILIMAGES_EXTENSIONS", ["jpg", "png", "gif"]):
             result.images_missing += 1
-            result.warnings.append(f"{where} {ref.src}: .{extension} images are not accepted by "
-                                   "Wagtail here: kept as a link")
+            result.warnings.append(
+                f"{where} {ref.src}: .{extension} images are not accepted by "
+                "Wagtail here: kept as a link"
+            )
             return None
         digest = self._hash_cache.get(local)
         data = None
@@ -726,8 +752,9 @@ def deferred_search_index() -> Iterator[None]:
     otherwise rebuild its search entry each time; this is the bulk-import pattern of
     ``search_auto_update = False`` followed by indexing, limited to this thread's block.
     """
-    models = [m for m in search_index.get_indexed_models()
-              if getattr(m, "search_auto_update", True)]
+    models = [
+        m for m in search_index.get_indexed_models() if getattr(m, "search_auto_update", True)
+    ]
     paused = [m for m in models if post_save.disconnect(post_save_signal_handler, sender=m)]
     try:
         yield

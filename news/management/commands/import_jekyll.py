@@ -1,7 +1,7 @@
 """``manage.py import_jekyll``: import Jekyll blog posts as structured Newsroom news posts.
 
 Prints one line per post (created / updated / published / unchanged / skipped / failed, with
-the reason) and a summary; exits with status 1 when any post failed. See docs/import.md.
+the reason) and a summary; exits with status 1 when any post failed. README: "Importing…".
 """
 
 from __future__ import annotations
@@ -48,26 +48,49 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="Report only; write nothing.")
         mode = parser.add_mutually_exclusive_group()
-        mode.add_argument("--publish", dest="publish", action="store_true", default=True,
-                          help="Publish the imported posts (default).")
-        mode.add_argument("--draft", dest="publish", action="store_false",
-                          help="Save imported posts as drafts.")
-        parser.add_argument("--force", action="store_true",
-                            help="Overwrite posts edited in Wagtail since their import.")
-        parser.add_argument("--permalink", default=DEFAULT_PERMALINK,
-                            help="The old blog's permalink pattern, for redirects "
-                            f"(default {DEFAULT_PERMALINK}; :title, :year, :month, :day, "
-                            ":categories).")
-        parser.add_argument("--site-url", default="",
-                            help="The old blog's address (e.g. https://blog.example.org): "
-                            "missing images link there, and its absolute image URLs count as "
-                            "local files.")
-        parser.add_argument("--includes-dir", type=Path, default=None,
-                            help="The site's _includes folder, to expand {% include %} tags.")
-        parser.add_argument("--encoding", default=None,
-                            help="Encoding to try when a file is not UTF-8 (e.g. cp1252).")
-        parser.add_argument("--user", default=None,
-                            help="Username recorded on the revisions (default: none).")
+        mode.add_argument(
+            "--publish",
+            dest="publish",
+            action="store_true",
+            default=True,
+            help="Publish the imported posts (default).",
+        )
+        mode.add_argument(
+            "--draft", dest="publish", action="store_false", help="Save imported posts as drafts."
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Overwrite posts edited in Wagtail since their import.",
+        )
+        parser.add_argument(
+            "--permalink",
+            default=DEFAULT_PERMALINK,
+            help="The old blog's permalink pattern, for redirects "
+            f"(default {DEFAULT_PERMALINK}; :title, :year, :month, :day, "
+            ":categories).",
+        )
+        parser.add_argument(
+            "--site-url",
+            default="",
+            help="The old blog's address (e.g. https://blog.example.org): "
+            "missing images link there, and its absolute image URLs count as "
+            "local files.",
+        )
+        parser.add_argument(
+            "--includes-dir",
+            type=Path,
+            default=None,
+            help="The site's _includes folder, to expand {% include %} tags.",
+        )
+        parser.add_argument(
+            "--encoding",
+            default=None,
+            help="Encoding to try when a file is not UTF-8 (e.g. cp1252).",
+        )
+        parser.add_argument(
+            "--user", default=None, help="Username recorded on the revisions (default: none)."
+        )
 
     def handle(self, *args, **options) -> None:
         self.verbosity = options["verbosity"]
@@ -123,8 +146,11 @@ class Command(BaseCommand):
                 self._report(result, prefix)
                 summary.add(result)
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
-                result = PostResult(source=key, status="failed",
-                                    message=f"could not be read: {type(exc).__name__}: {exc}")
+                result = PostResult(
+                    source=key,
+                    status="failed",
+                    message=f"could not be read: {type(exc).__name__}: {exc}",
+                )
                 self._report(result, prefix)
                 summary.add(result)
 
@@ -143,8 +169,10 @@ class Command(BaseCommand):
         self._summary(summary, skipped, time.perf_counter() - started, dry_run)
         failed = summary.failed
         if failed:
-            raise CommandError(f"{len(failed)} post(s) failed; the others were "
-                               f"{'checked' if dry_run else 'imported'}.")
+            raise CommandError(
+                f"{len(failed)} post(s) failed; the others were "
+                f"{'checked' if dry_run else 'imported'}."
+            )
 
     # Output -----------------------------------------------------------------------------------
     def _report(self, result: PostResult, prefix: str) -> None:
@@ -160,9 +188,10 @@ class Command(BaseCommand):
                 count = result.blocks[kind]
                 details.append(f"{count} {word}{'s' if count != 1 else ''}")
         if result.images_found or result.images_missing or result.images_external:
-            details.append(f"images {result.images_found} found, {result.images_missing} missing"
-                           + (f", {result.images_external} external"
-                              if result.images_external else ""))
+            details.append(
+                f"images {result.images_found} found, {result.images_missing} missing"
+                + (f", {result.images_external} external" if result.images_external else "")
+            )
         line = f"{label:<10} {result.source} → {result.url or '?'} ({', '.join(details)})"
         if result.message:
             line += f": {result.message}"
@@ -185,8 +214,8 @@ class Command(BaseCommand):
         )
         blocks = totals["blocks"]
         self.stdout.write(
-            "  blocks: " + (", ".join(f"{kind} {count}" for kind, count in
-                                       sorted(blocks.items())) or "none")
+            "  blocks: "
+            + (", ".join(f"{kind} {count}" for kind, count in sorted(blocks.items())) or "none")
         )
         self.stdout.write(
             f"  quotes detected: {totals['quotes']}; boilerplates detected: "
@@ -206,8 +235,10 @@ class Command(BaseCommand):
             indexes = list(NewsIndexPage.objects.all()[:2])
             if len(indexes) == 1:
                 return indexes[0]
-            raise CommandError("Say where to import with --parent (e.g. --parent /news/): "
-                               f"there are {len(indexes) or 'no'} news indexes.")
+            raise CommandError(
+                "Say where to import with --parent (e.g. --parent /news/): "
+                f"there are {len(indexes) or 'no'} news indexes."
+            )
         page = None
         if value.isdigit():
             page = Page.objects.filter(pk=int(value)).first()
