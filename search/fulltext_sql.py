@@ -96,15 +96,17 @@ POSTGRES_FUNCTIONS = [
         FROM (SELECT u.lexeme, p FROM unnest(v) u, unnest(u.positions) p) a
         JOIN (SELECT u.lexeme, p FROM unnest(v) u, unnest(u.positions) p) b ON b.p = a.p + 1
     $$""",
+    # SET search_path FROM CURRENT: these two call newsroom_search_pairs, which pg_restore
+    # (search_path '') could not find otherwise while it recomputes the generated columns.
     """CREATE OR REPLACE FUNCTION newsroom_search_pair_vector(v tsvector) RETURNS tsvector
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT AS $$
         SELECT array_to_tsvector(ARRAY['!any'] || newsroom_search_pairs(v))
     $$""",
     # The pairs a phrase needs (AND), from the vector of the phrase's own text; '!any' (every
     # row) when it has none, e.g. "the foundation" is one lexeme. Each pair is written as a
     # quoted tsquery lexeme (quotes doubled, backslashes escaped), never parsed as syntax.
     r"""CREATE OR REPLACE FUNCTION newsroom_search_pair_query(v tsvector) RETURNS tsquery
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT AS $$
         SELECT coalesce(
             string_agg('''' || replace(replace(pair, '\', '\\'), '''', '''''') || '''', ' & '),
             '''!any''')::tsquery
