@@ -14,23 +14,19 @@ at most 10.
 from __future__ import annotations
 
 import html
-import logging
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from wagtail.contrib.search_promotions.models import Query, QueryDailyHits
 
 from news import api_cache
 from news import representation as rep
-from news.serializers import news_cards, news_queryset, with_card_prefetches
+from news.serializers import cards_for_ids, news_queryset
 from search import filters as search_filters
 from search.backends import Hit, get_backend
 from search.query import ParsedQuery, check_length, parse, words_of
 from search.query import QueryError as QueryError  # re-exported for the API
-
-logger = logging.getLogger(__name__)
 
 
 def normalise(query_string: str) -> str:
@@ -63,46 +59,15 @@ def record_query(query_string: str) -> None:
         )
 
 
-def _card_key(generation: str, host: str, page_id: int) -> str:
-    return f"newsroom:search-card:{generation}:{host}:{page_id}"
-
-
 def cached_cards(page_ids: list[int], *, request=None) -> dict[int, dict[str, Any]]:
-    """The news cards of these posts, from the cache where possible, built otherwise.
-
-    Cards are ``news.serializers.news_cards`` output, cached under the API's content
-    generation (``news.api_cache``): any change a reader could see — a post, a snippet, an
-    image, a category or tag, a site, an expiry — starts a new generation, so a cached card
-    is never served stale, in any process. The host is part of the key because a card's
-    path depends on the site. Posts that are no longer live and public get no card. Costs
-    1 query (the generation) plus, when some card is missing, the cards' own fixed cost.
-    """
+    """The news cards of these posts, by id: the listing's own cards and card cache
+    (``news.serializers.cards_for_ids``, keyed by the content generation, so never stale).
+    Posts that are no longer live and public get no card."""
     if not page_ids:
         return {}
-    generation = api_cache.current_generation(request)
-    host = request.get_host() if request is not None else ""
-    keys = {pk: _card_key(generation, host, pk) for pk in page_ids}
-    cache = api_cache.response_cache()
-    try:
-        found = cache.get_many(list(keys.values()))
-    except Exception:  # a cache outage degrades to building the cards
-        logger.warning("search card cache read failed", exc_info=True)
-        found = {}
-    cards = {pk: found[key] for pk, key in keys.items() if key in found}
-    missing = [pk for pk in page_ids if pk not in cards]
-    if missing:
-        # Cards never read the body: leaving it out halves the cost of loading the posts.
-        pages = with_card_prefetches(news_queryset().defer("body").filter(pk__in=missing))
-        built = {card["id"]: card for card in news_cards(list(pages), request=request)}
-        cards.update(built)
-        try:
-            cache.set_many(
-                {keys[pk]: card for pk, card in built.items()},
-                getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600),
-            )
-        except Exception:
-            logger.warning("search card cache write failed", exc_info=True)
-    return cards
+    if request is not None:
+        api_cache.current_generation(request)  # read once; it keys the card cache
+    return {card["id"]: card for card in cards_for_ids(page_ids, request=request)}
 
 
 def _promoted_item(card: dict[str, Any]) -> dict[str, Any]:
