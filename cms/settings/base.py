@@ -228,9 +228,19 @@ WAGTAIL_HEADLESS_PREVIEW = {
 # Endpoints told about every publish/unpublish/move/delete, as signed JSON POSTs.
 NEWSROOM_WEBHOOK_URLS = env_list("NEWSROOM_WEBHOOK_URLS")
 NEWSROOM_WEBHOOK_SECRET = env_str("NEWSROOM_WEBHOOK_SECRET")
-NEWSROOM_WEBHOOK_MAX_ATTEMPTS = env_int("NEWSROOM_WEBHOOK_MAX_ATTEMPTS", 5)
+# Retries (timeouts, connection errors, 5xx) wait BACKOFF s, then twice as long each time up
+# to MAX_BACKOFF s, for RETRY_HOURS after the event: a receiver that is down for a day still
+# gets every event once it is back (the outbox is the delivery log; ``manage.py
+# deliver_webhooks`` sends what is due). MAX_ATTEMPTS > 0 also caps the number of attempts;
+# 0 leaves it to the time window. 3xx/4xx answers are never retried.
+NEWSROOM_WEBHOOK_MAX_ATTEMPTS = env_int("NEWSROOM_WEBHOOK_MAX_ATTEMPTS", 0)
 NEWSROOM_WEBHOOK_TIMEOUT = float(env_str("NEWSROOM_WEBHOOK_TIMEOUT") or 5)  # seconds
 NEWSROOM_WEBHOOK_BACKOFF = float(env_str("NEWSROOM_WEBHOOK_BACKOFF") or 2)  # first retry delay
+NEWSROOM_WEBHOOK_MAX_BACKOFF = float(env_str("NEWSROOM_WEBHOOK_MAX_BACKOFF") or 600)  # seconds
+NEWSROOM_WEBHOOK_RETRY_HOURS = float(env_str("NEWSROOM_WEBHOOK_RETRY_HOURS") or 24)
+# How long a sender owns a delivery it is POSTing (raised to TIMEOUT + 10 s when lower): a
+# sender that dies mid-POST leaves it to the next sweep once this has passed.
+NEWSROOM_WEBHOOK_LEASE = float(env_str("NEWSROOM_WEBHOOK_LEASE") or 60)  # seconds
 NEWSROOM_WEBHOOK_LOG_DAYS = env_int("NEWSROOM_WEBHOOK_LOG_DAYS", 30)
 # Frontend paths of the feeds, revalidated whenever a live post changes.
 NEWSROOM_FEED_PATHS = env_list("NEWSROOM_FEED_PATHS", "/feed.xml,/atom.xml")
@@ -238,6 +248,8 @@ NEWSROOM_FEED_PATHS = env_list("NEWSROOM_FEED_PATHS", "/feed.xml,/atom.xml")
 # the publishing pipeline reads it); "newsroom" (webhooks, CDN purges) runs on a thread pool
 # in the web process, so nothing extra has to run. Production may point it at a worker-backed
 # backend, e.g. NEWSROOM_TASK_BACKEND=django_tasks_db.DatabaseBackend (README: publishing).
+# Either way, deliveries the process could not finish stay due in the delivery log until
+# ``manage.py deliver_webhooks`` (cron, or ``--loop`` as a worker) sends them.
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "newsroom": {
