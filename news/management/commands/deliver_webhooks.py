@@ -30,6 +30,9 @@ class Command(BaseCommand):
         "Send the webhook deliveries that are due (first attempts and retries). Once, for "
         "cron; or --loop, as a worker process that stops cleanly on SIGTERM."
     )
+    # Run every minute from cron: the project-wide checks (URLs, models, settings) belong to
+    # deploys and ``manage.py check``, not to each sweep (startup time, noise in cron mail).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
