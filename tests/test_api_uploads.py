@@ -363,6 +363,31 @@ def test_an_image_whose_renditions_fail_leaves_nothing(token_client, monkeypatch
     assert media_files() == before
 
 
+def test_a_database_failure_after_the_renditions_were_made_leaves_nothing(
+    token_client, monkeypatch
+):
+    from django.core.cache import cache
+
+    from cms.api import uploads
+    from news.representation import image_data, rendition_cache_key
+
+    seen = []
+    before = media_files()
+
+    def rendered_then_failed(image):
+        image_data(image)  # every rendition file written, their data cached
+        assert len(media_files() - before) == 1 + image.renditions.count() > 1
+        seen.append(image)
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(uploads, "image_data", rendered_then_failed)
+    response = _post(token_client, IMAGES, "fine.png", _png(1200, 800))
+    assert response.status_code == 503
+    assert not get_image_model().objects.exists()
+    assert media_files() == before
+    assert cache.get(rendition_cache_key(seen[0], "std")) is None
+
+
 # --- OpenAPI ---------------------------------------------------------------------------------
 
 

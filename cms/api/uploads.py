@@ -40,6 +40,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.db.models import Model
 from django.forms import BaseForm
@@ -59,7 +60,7 @@ from wagtail.permissions import policy_registry
 
 from cms.api.http import JSON, ProblemError, json_bytes
 from cms.api.schemas import Image, Problem, Strict
-from news.representation import image_data
+from news.representation import image_data, rendition_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +241,10 @@ def _discard(instance: Any, extra: list[tuple[Any, str]]) -> None:
             storage.delete(name)
         except Exception:  # noqa: BLE001 - cleanup must not mask the original failure
             logger.exception("Could not delete %s after a failed upload", name)
+    if hasattr(instance, "get_rendition") and instance.pk is not None:
+        # Rendition data cached while building the answer describes files just deleted; a
+        # later image could get the same id and file name (SQLite reuses ids).
+        cache.delete(rendition_cache_key(instance, "std"))
 
 
 def _unprocessable_message(kind: UploadKind, instance: Any) -> str:
@@ -267,9 +272,14 @@ def _store(kind: UploadKind, form: BaseForm, user: Any) -> dict:
             action_class(instance, user=user, form=form).execute(skip_permission_checks=True)
             try:
                 payload = kind.present(instance)
+            except DatabaseError:
+                raise  # the database's failure, not the file's: a 503 below
             except Exception as exc:
-                renditions = _stored_rendition_files(instance)
                 raise _Unprocessable from exc
+            finally:
+                # Rendition files are written outside the transaction: note them now, to
+                # delete them below if it does not commit (the commit itself may fail).
+                renditions = _stored_rendition_files(instance)
     except _Unprocessable:
         _discard(instance, renditions)
         logger.exception("Uploaded %s could not be processed", kind.noun)
