@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,6 +215,53 @@ def set_cached(generation: str, key: str, response: CachedResponse) -> None:
         response_cache().set(_cache_key(generation, key), response, timeout)
     except Exception:
         logger.warning("API response cache write failed", exc_info=True)
+
+
+# --- The row cache ---------------------------------------------------------------------------
+#
+# Model rows that public renders read (the page itself, people, organisations, images, linked
+# pages and documents), cached under the content generation like everything above: a row is
+# only ever served for the generation it was read in, so no process can see one that another
+# process has changed since. The rows are the reader-visible ones (live, public, unexpired),
+# never drafts; a row that was not visible is remembered as absent, for the same generation.
+
+ROW_CACHE_VERSION = 1
+_ABSENT = "absent"
+
+
+def _row_key(generation: str, label: str, pk: int) -> str:
+    return f"newsroom:row:{ROW_CACHE_VERSION}:{generation}:{label}:{pk}"
+
+
+def get_rows(generation: str, label: str, ids: Iterable[int]) -> tuple[dict[int, Any], set[int]]:
+    """Cached rows of ``ids`` under ``generation``: ({pk: instance}, {pks known absent})."""
+    keys = {_row_key(generation, label, pk): pk for pk in ids}
+    if not keys:
+        return {}, set()
+    try:
+        found = response_cache().get_many(list(keys))
+    except Exception:  # a cache outage degrades to reading the database
+        logger.warning("row cache read failed", exc_info=True)
+        return {}, set()
+    rows, absent = {}, set()
+    for key, value in found.items():
+        if value == _ABSENT:
+            absent.add(keys[key])
+        else:
+            rows[keys[key]] = value
+    return rows, absent
+
+
+def set_rows(generation: str, label: str, rows: dict[int, Any], absent: Iterable[int] = ()) -> None:
+    """Remember ``rows`` (and the ids that were not visible) under ``generation``."""
+    values: dict[str, Any] = {_row_key(generation, label, pk): row for pk, row in rows.items()}
+    values.update({_row_key(generation, label, pk): _ABSENT for pk in absent})
+    if not values:
+        return
+    try:
+        response_cache().set_many(values, getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600))
+    except Exception:
+        logger.warning("row cache write failed", exc_info=True)
 
 
 # --- Signals ----------------------------------------------------------------------------------

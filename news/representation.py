@@ -9,6 +9,7 @@ chooser blocks while it is active: the query count of a page does not grow with 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -31,6 +32,8 @@ from wagtail.images.models import Filter
 from wagtail.models import Page
 from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, extract_attrs
 
+from news import api_cache
+
 IMAGE_ALIGNMENTS = [("full", "Full width"), ("left", "Float left"), ("right", "Float right")]
 
 # Widths every image is offered in, each in its own format and as WebP.
@@ -44,6 +47,11 @@ RENDITION_FILTERS = tuple(Filter(spec=spec) for spec in RENDITION_SPECS)
 
 # Bump when the shape of the cached rendition data below changes.
 RENDITION_CACHE_VERSION = 1
+
+# Wagtail's getters look the model up in the app registry on every call, and a render asks
+# for the image model for every image, person and organisation it touches.
+image_model = functools.cache(get_image_model)
+document_model = functools.cache(get_document_model)
 
 _active: ContextVar[Resolver | None] = ContextVar("newsroom_resolver", default=None)
 
@@ -90,6 +98,11 @@ class Resolver:
     def __init__(self, *, request=None, include_drafts: bool = False) -> None:
         self.request = request
         self.include_drafts = include_drafts
+        # Public renders read rows through the generation-keyed row cache (news.api_cache);
+        # previews (drafts) and renders outside an API request always read the database.
+        self.generation: str | None = (
+            None if include_drafts else getattr(request, "_newsroom_generation", None)
+        )
         self.wanted: dict[type[Model], set[int]] = defaultdict(set)
         self.loaded: dict[type[Model], dict[int, Model]] = defaultdict(dict)
         self.missing: dict[type[Model], set[int]] = defaultdict(set)
@@ -117,7 +130,7 @@ class Resolver:
             self.wanted[key].add(pk)
 
     def want_image(self, pk: Any, *, social: bool = False) -> None:
-        self.want(get_image_model(), pk)
+        self.want(image_model(), pk)
         if social and pk is not None:
             self.social_images.add(int(pk))
 
@@ -133,7 +146,7 @@ class Resolver:
             if attrs.get("linktype") == "page":
                 self.want(Page, attrs.get("id"))
             elif attrs.get("linktype") == "document":
-                self.want(get_document_model(), attrs.get("id"))
+                self.want(document_model(), attrs.get("id"))
             elif attrs.get("embedtype") == "image":
                 self.want_image(attrs.get("id"))
 
@@ -158,6 +171,8 @@ class Resolver:
     # Loading ---------------------------------------------------------------------------------
     def load(self) -> Resolver:
         """Load everything wanted: snippets first (they point at images), images last."""
+        if not any(self.wanted.values()):  # e.g. rich text without links or images
+            return self
         from news.snippets import Organisation, Person
 
         self._load(Person, lambda qs: qs.select_related("organisation"))
@@ -169,13 +184,19 @@ class Resolver:
         for organisation in self.loaded[Organisation].values():
             self.want_image(organisation.logo_id)
         self._load(Page)
-        self._load(get_document_model())
+        self._load(document_model())
         self._load_images()
         return self
 
     def _load(self, model: type[Model], adjust=None) -> None:
         key = self._key(model)
         ids = self.wanted.pop(key, set()) - set(self.loaded[key])
+        if not ids:
+            return
+        cached, absent = self._cached_rows(key, ids)
+        self.loaded[key].update(cached)
+        self.missing[key].update(absent)
+        ids -= set(cached) | absent
         if not ids:
             return
         queryset = key._default_manager.filter(pk__in=ids)
@@ -185,19 +206,37 @@ class Resolver:
             queryset = queryset.filter(live=True)
         if adjust is not None:
             queryset = adjust(queryset)
-        self.loaded[key].update({obj.pk: obj for obj in queryset})
-        self.missing[key].update(ids - set(self.loaded[key]))
+        rows = {obj.pk: obj for obj in queryset}
+        self.loaded[key].update(rows)
+        self.missing[key].update(ids - set(rows))
+        self._remember_rows(key, rows, ids - set(rows))
+
+    def _cached_rows(self, model: type[Model], ids: set[int]) -> tuple[dict[int, Model], set]:
+        if self.generation is None:
+            return {}, set()
+        return api_cache.get_rows(self.generation, model._meta.label_lower, ids)
+
+    def _remember_rows(self, model: type[Model], rows: dict[int, Model], absent: set) -> None:
+        if self.generation is not None:
+            api_cache.set_rows(self.generation, model._meta.label_lower, rows, absent)
 
     def _load_images(self) -> None:
         """Image rows (one query), their rendition data from the shared cache, and the
         renditions themselves (one more query) only for images the cache does not have."""
-        image_model = get_image_model()
-        ids = self.wanted.pop(image_model, set()) - set(self.loaded[image_model])
+        model = image_model()
+        ids = self.wanted.pop(model, set()) - set(self.loaded[model])
         if not ids:
             return
-        images = {image.pk: image for image in image_model._default_manager.filter(pk__in=ids)}
-        self.loaded[image_model].update(images)
-        self.missing[image_model].update(ids - set(images))
+        images, absent = self._cached_rows(model, ids)
+        if ids - set(images) - absent:
+            rows = {
+                image.pk: image
+                for image in model._default_manager.filter(pk__in=ids - set(images) - absent)
+            }
+            self._remember_rows(model, rows, ids - set(images) - absent - set(rows))
+            images.update(rows)
+        self.loaded[model].update(images)
+        self.missing[model].update(ids - set(images))
         keys = {}
         for image in images.values():
             keys[rendition_cache_key(image, "std")] = (image.pk, "std")
@@ -230,7 +269,7 @@ class Resolver:
         if not short:
             return
         specs = RENDITION_SPECS + tuple(sorted(self.extra_specs | {SOCIAL_IMAGE_SPEC}))
-        rendition_model = get_image_model().get_rendition_model()
+        rendition_model = image_model().get_rendition_model()
         renditions: dict[int, list[Model]] = defaultdict(list)
         for rendition in rendition_model.objects.filter(
             image_id__in=[image.pk for image in short], filter_spec__in=specs
@@ -265,7 +304,7 @@ class Resolver:
 
     def image(self, image_or_pk: Any) -> Model | None:
         pk = getattr(image_or_pk, "pk", image_or_pk)
-        return self.get(get_image_model(), pk)
+        return self.get(image_model(), pk)
 
     @contextlib.contextmanager
     def active(self) -> Iterator[Resolver]:
@@ -571,7 +610,7 @@ def _page_link(attrs: dict) -> str:
 
 def _document_link(attrs: dict) -> str:
     resolver = active_resolver()
-    document = resolver.get(get_document_model(), attrs.get("id")) if resolver else None
+    document = resolver.get(document_model(), attrs.get("id")) if resolver else None
     if document is None:
         return "<a>"
     return f'<a href="{document.url}">'
@@ -616,6 +655,9 @@ def rich_text_html(source: str) -> str:
     return sanitise_html(html)
 
 
+# A pure function of its argument, so memoising it per process can never serve stale HTML;
+# the same paragraphs, bios and boilerplates are sanitised again on every render otherwise.
+@functools.lru_cache(maxsize=4096)
 def sanitise_html(html: str) -> str:
     return nh3.clean(
         html,

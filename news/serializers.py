@@ -33,6 +33,29 @@ def news_queryset() -> QuerySet[NewsPage]:
     )
 
 
+def visible_news_page(page_id: int, *, request=None) -> NewsPage | None:
+    """The live, public, unexpired post ``page_id`` (bare: no prefetches), or None.
+
+    Read through the row cache under the request's content generation (news.api_cache), so
+    a render that missed the response cache does not pay for building the page query again.
+    """
+    generation = getattr(request, "_newsroom_generation", None) if request is not None else None
+    label = "news.newspage.visible"
+    if generation is not None:
+        rows, absent = api_cache.get_rows(generation, label, [page_id])
+        if page_id in absent:
+            return None
+        if page_id in rows:
+            return rows[page_id]
+    page = news_queryset().filter(pk=page_id).first()
+    if generation is not None:
+        if page is None:
+            api_cache.set_rows(generation, label, {}, [page_id])
+        else:
+            api_cache.set_rows(generation, label, {page_id: page})
+    return page
+
+
 def card_prefetches(*, include_drafts: bool = False) -> list[Prefetch | str]:
     """What a card needs besides the page row: authors, tags, organisations (3 queries)."""
     person_filter = Q() if include_drafts else Q(person__live=True)
@@ -274,9 +297,10 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
             cards = {}
         own = [] if page.pk in cards else [page]
         bare = [page] if own and _is_bare(page) else []
-        prefetch_related_objects(
-            bare + related, *card_prefetches(include_drafts=include_drafts and bool(bare))
-        )
+        if bare or related:
+            prefetch_related_objects(
+                bare + related, *card_prefetches(include_drafts=include_drafts and bool(bare))
+            )
         for card_page in own + related:
             _want_card_images(resolver, card_page)
         resolver.want_image(page.feature_image_id, social=True)

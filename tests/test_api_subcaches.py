@@ -156,3 +156,57 @@ def test_cold_render_stays_within_budget(client, posts):
             client.get(url, **BYPASS)
         assert len(cold) <= budget, url
         assert len(warm) < len(cold), url  # the sub-caches spare queries
+
+
+# --- The row cache: rows read by a render, keyed by the content generation -------------------
+
+
+def test_row_cache_follows_body_edits_unpublish_and_republish(client, posts):
+    first, _ = posts
+    url = f"/api/v3/news/{first.pk}/"
+    assert get(client, url)["title"] == "First"
+
+    first.title = "First, edited"
+    first.save_revision().publish()
+    assert get(client, url)["title"] == "First, edited"
+
+    first.unpublish()
+    gone = client.get(url, **BYPASS)
+    assert gone.status_code == 404
+    assert client.get(url, **BYPASS).status_code == 404  # now from the row cache's "absent"
+
+    first.save_revision().publish()  # the remembered absence belongs to an old generation
+    assert get(client, url)["title"] == "First, edited"
+
+
+def test_row_cache_follows_people_and_organisations_in_the_body(
+    client, news_index, person, organisation
+):
+    post = publish_news_page(
+        news_index,
+        title="Quoted",
+        body=[
+            ("quote", {"text": "Quoted words.", "person": person}),
+            ("bio", {"person": person}),
+            ("boilerplate", {"organisation": organisation}),
+        ],
+    )
+    url = f"/api/v3/news/{post.pk}/"
+    body = get(client, url)["body"]
+    assert body[0]["value"]["attribution"]["name"] == "Ada Example"
+    with CaptureQueriesContext(connection) as warm:
+        assert get(client, url)["body"] == body
+    assert len(warm) == 1  # only the generation: rows, cards and renditions all cached
+
+    person.name = "Ada Renamed"
+    person.save_revision().publish()
+    organisation.boilerplate = "<p>New words about us.</p>"
+    organisation.save_revision().publish()
+    body = get(client, url)["body"]
+    assert body[0]["value"]["attribution"]["name"] == "Ada Renamed"
+    assert body[1]["value"]["person"]["name"] == "Ada Renamed"
+    assert "New words about us." in body[2]["value"]["html"]
+
+    person.unpublish()
+    body = get(client, url)["body"]
+    assert body[1]["value"]["person"] is None

@@ -11,10 +11,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
@@ -43,10 +43,14 @@ def cache_control() -> str:
     return f"public, max-age={max_age}, must-revalidate"
 
 
+_django_default = DjangoJSONEncoder().default
+
+
 def json_bytes(data: Any) -> bytes:
-    return json.dumps(
-        data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")
-    ).encode()
+    """Compact UTF-8 JSON. orjson: encoding a long post's JSON is several times faster than
+    the standard library; what it cannot encode itself (lazy strings, Decimal) goes through
+    Django's encoder."""
+    return orjson.dumps(data, default=_django_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 def json_result(data: Any, status: int = 200) -> CachedResponse:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Window
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router
 from wagtail.contrib.redirects.models import Redirect
@@ -25,7 +25,13 @@ from news import representation as rep
 from news.api_cache import CachedResponse
 from news.feeds import FEED_FORMATS, render_feed
 from news.models import NewsPage, NewsPageTag
-from news.serializers import cards_for_ids, news_queryset, page_detail, with_card_prefetches
+from news.serializers import (
+    cards_for_ids,
+    news_queryset,
+    page_detail,
+    visible_news_page,
+    with_card_prefetches,
+)
 
 PROBLEM = "application/problem+json"
 ERRORS = {400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem}
@@ -150,9 +156,16 @@ def news_list(
             date_from=date_from,
             date_to=date_to,
         ).order_by(*ORDER_BY[ordering])
-        count = queryset.count()
-        # Ids first: cards come from the card cache, only missing ones are loaded and built.
-        page_ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+        # Ids first (cards come from the card cache; only missing ones are loaded and built),
+        # with the total as a window count: one query instead of a COUNT and a SELECT.
+        rows = list(
+            queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")[
+                offset : offset + limit
+            ]
+        )
+        page_ids = [pk for pk, _ in rows]
+        # Past the end there is no row to carry the total.
+        count = rows[0][1] if rows else (queryset.count() if offset else 0)
         return json_result(
             {
                 "count": count,
@@ -174,7 +187,7 @@ def news_list(
 def news_detail(request: HttpRequest, page_id: int = Path(..., ge=1, le=MAX_ID)) -> HttpResponse:
     def render():
         # Bare: page_detail prefetches its card data together with its related posts'.
-        page = news_queryset().filter(pk=page_id).first()
+        page = visible_news_page(page_id, request=request)
         if page is None:
             raise ProblemError(404, f"No published news post with id {page_id}.")
         return json_result(page_detail(page, request=request))
@@ -185,9 +198,11 @@ def news_detail(request: HttpRequest, page_id: int = Path(..., ge=1, le=MAX_ID))
 # --- Route lookup ----------------------------------------------------------------------------
 
 
-def _specific_visible_page(page_id: int, content_type_model: type[Page]) -> Page | None:
+def _specific_visible_page(
+    request: HttpRequest, page_id: int, content_type_model: type[Page]
+) -> Page | None:
     if issubclass(content_type_model, NewsPage):
-        return news_queryset().filter(pk=page_id).first()
+        return visible_news_page(page_id, request=request)
     return rep.reader_visible(content_type_model.objects.filter(pk=page_id)).first()
 
 
@@ -208,7 +223,7 @@ def _route(request: HttpRequest, html_path: str):
         from django.contrib.contenttypes.models import ContentType
 
         model = ContentType.objects.get_for_id(row[1]).model_class() or Page
-        page = _specific_visible_page(row[0], model)
+        page = _specific_visible_page(request, row[0], model)
         if page is not None:
             return json_result(page_detail(page, request=request))
 
