@@ -203,7 +203,10 @@ class _Pool:
                         callback = heapq.heappop(self.scheduled)[2]
                         break
                     self.condition.wait(remaining)
-            callback()
+            try:
+                callback()
+            except Exception:  # one bad callback must not stop every later timer
+                logger.exception("Scheduled background task could not start")
 
     def discard_scheduled(self) -> int:
         with self.condition:
@@ -311,6 +314,8 @@ def wait_for_background_tasks(timeout: float = 10.0) -> bool:
     """Block until every in-process background task (and scheduled retry) has finished.
 
     For tests, benchmarks and commands that want their deliveries done before they exit.
+    A retry scheduled further ahead than ``timeout`` makes this return False; it is safe to
+    drop it (:func:`discard_scheduled_tasks`): the delivery log keeps it due.
     """
     deadline = time.monotonic() + timeout
     for pool in list(_pools.values()):
