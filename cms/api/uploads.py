@@ -376,7 +376,8 @@ REFUSALS = (
         "pixels or a decompression bomb, empty or not an image",
     )
     + " The answer is the image in the representation the rest of the API uses (renditions "
-    "are made at upload).",
+    "are made at upload); an image whose renditions cannot be made (a side over 16383 px, "
+    "WebP's limit) is refused with 422 too.",
     operation_id="images_upload",
     url_name="newsroom_images_upload",
 )
