@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,8 @@ from wagtail.models import Page
 from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, extract_attrs
 
 from news import api_cache
+
+logger = logging.getLogger(__name__)
 
 IMAGE_ALIGNMENTS = [("full", "Full width"), ("left", "Float left"), ("right", "Float right")]
 
@@ -424,7 +427,22 @@ def _renditions(image: Model) -> dict[str, Model]:
                 found[spec] = rendition
         if len(found) == len(RENDITION_FILTERS):
             return found
-    return image.get_renditions(*RENDITION_FILTERS)
+    try:
+        return image.get_renditions(*RENDITION_FILTERS)
+    except Exception:
+        # One rendition that cannot be made (e.g. an old image wider than WebP allows,
+        # uploaded before the upload checks refused such files) must not break the page:
+        # make them one by one and leave out the ones that fail.
+        logger.warning("renditions of image %s failed; trying one by one", image.pk)
+    renditions = {}
+    for rendition_filter in RENDITION_FILTERS:
+        try:
+            renditions[rendition_filter.spec] = image.get_rendition(rendition_filter)
+        except Exception:
+            logger.warning(
+                "rendition %s of image %s failed", rendition_filter.spec, image.pk, exc_info=True
+            )
+    return renditions
 
 
 def image_data(image: Model | None, *, alt: str | None = None) -> dict | None:
@@ -450,7 +468,9 @@ def _standard_renditions(image: Model) -> dict:
     renditions = _renditions(image)
     items = []
     for spec in RENDITION_SPECS:
-        rendition = renditions[spec]
+        rendition = renditions.get(spec)
+        if rendition is None:
+            continue
         fmt = "webp" if "format-webp" in spec else _format_of(image)
         items.append(
             {
@@ -462,7 +482,7 @@ def _standard_renditions(image: Model) -> dict:
         )
     default = [r for r in items if r["format"] != "webp"]
     webp = [r for r in items if r["format"] == "webp"]
-    middle = default[min(1, len(default) - 1)]
+    middle = default[min(1, len(default) - 1)] if default else {"url": ""}
     return {
         "src": middle["url"],
         "renditions": items,
@@ -497,11 +517,16 @@ def social_image_data(image: Model | None) -> dict | None:
     if image is None:
         return None
 
-    def build() -> dict:
-        rendition = image.get_rendition(SOCIAL_IMAGE_SPEC)
+    def build() -> dict | None:
+        try:
+            rendition = image.get_rendition(SOCIAL_IMAGE_SPEC)
+        except Exception:  # as in _renditions: a broken image must not break the page
+            logger.warning("social rendition of image %s failed", image.pk, exc_info=True)
+            return None
         return {"url": rendition.url, "width": rendition.width, "height": rendition.height}
 
-    return dict(_rendition_data(image, "social", build))
+    data = _rendition_data(image, "social", build)
+    return dict(data) if data is not None else None
 
 
 # --- Pages ----------------------------------------------------------------------------------

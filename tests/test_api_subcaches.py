@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image as PILImage
 
 from news.models import NewsPageAuthor
-from tests.conftest import publish_news_page
+from tests.conftest import make_image, publish_news_page
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +210,16 @@ def test_row_cache_follows_people_and_organisations_in_the_body(
     person.unpublish()
     body = get(client, url)["body"]
     assert body[1]["value"]["person"] is None
+
+
+def test_an_image_webp_cannot_encode_does_not_break_the_page(client, news_index):
+    # Stored without the upload form (as an import or an old upload might have): 20,000 px
+    # tall is over WebP's 16,383 px limit, so only its WebP renditions cannot be made.
+    strip = make_image(title="Tall strip", width=2, height=20_000)
+    post = publish_news_page(news_index, title="Strip", feature_image=strip)
+    response = client.get(f"/api/v3/news/{post.pk}/", **BYPASS)
+    assert response.status_code == 200, response.content[:300]
+    image = response.json()["feature_image"]
+    assert image["height"] == 20_000
+    assert image["renditions"] and {r["format"] for r in image["renditions"]} == {"png"}
+    assert image["srcset_webp"] == ""
