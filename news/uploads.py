@@ -1,17 +1,36 @@
-"""Upload safety for documents: the file's content must match its extension.
+"""Upload safety: what the admin's forms (and so every upload API) refuse beyond Wagtail's checks.
 
 Wagtail already checks images (format matches extension, pixel limits against decompression
-bombs, empty files); documents are checked here, so an HTML page renamed ``.pdf`` or an
-executable renamed ``.docx`` is refused with a message instead of being served to readers.
+bombs, empty files). Two additions, wired in through ``WAGTAILIMAGES_IMAGE_FORM_BASE`` and
+``WAGTAILDOCS_DOCUMENT_FORM_BASE``:
+
+* images: every image gets WebP renditions (``news.representation.RENDITION_SPECS``), and WebP
+  cannot encode more than 16383 pixels per side; an image whose renditions would be longer
+  (a 1×100000 strip: renditions never upscale) is refused instead of breaking every page
+  that shows it;
+* documents: the file's content must match its extension, so an HTML page renamed ``.pdf`` or
+  an executable renamed ``.docx`` is refused with a message instead of being served to
+  readers — and that message is the only one shown for the file.
 """
 
 from __future__ import annotations
 
 import os
 import zipfile
+from typing import Any
 
 from django import forms
+from PIL import ExifTags
+from PIL import Image as PILImage
 from wagtail.documents.forms import BaseDocumentForm
+from wagtail.images.forms import BaseImageForm
+
+from news.representation import RENDITION_FILTERS
+
+# The longest side libwebp can encode.
+WEBP_MAX_SIDE = 16383
+# EXIF orientations that turn the image a quarter (renditions apply them: Willow's auto_orient).
+QUARTER_TURNS = {5, 6, 7, 8}
 
 # Leading bytes of each binary format we accept.
 MAGIC_PREFIXES = {
@@ -52,7 +71,9 @@ def check_document_content(name: str, head: bytes, file_obj) -> str | None:
 
 
 class SafeDocumentForm(BaseDocumentForm):
-    def clean_file(self):
+    """Wagtail's document form, also refusing files whose content does not fit the extension."""
+
+    def clean_file(self) -> Any:
         uploaded = self.cleaned_data.get("file")
         if uploaded is None or "file" not in self.changed_data:
             return uploaded
@@ -62,4 +83,92 @@ class SafeDocumentForm(BaseDocumentForm):
         uploaded.seek(0)
         if problem:
             raise forms.ValidationError(problem, code="content_mismatch")
+        return uploaded
+
+    def _post_clean(self) -> None:
+        """Model validation, without its second message about a file already refused.
+
+        A refused file never reaches the instance, so ``AbstractDocument.clean()`` (run by
+        ``instance.full_clean()`` here) checks the extension of an empty name and adds
+        "File extension “” is not allowed" under the form's own message. File errors added
+        by the model are dropped when the form had refused the file; a file the form accepted
+        (``tool.exe``) is still refused by the model, with Wagtail's message.
+        """
+        already = len(self._errors.get("file") or ())
+        super()._post_clean()
+        if already:
+            del self._errors["file"][already:]
+
+
+# --- Images ----------------------------------------------------------------------------------
+
+
+class _Unsaved:
+    """What ``Filter.get_transform`` asks of an image, for an upload that has no row yet."""
+
+    def is_svg(self) -> bool:
+        return False
+
+    def get_focal_point(self) -> None:
+        return None
+
+
+def _displayed_size(willow_image: Any) -> tuple[int, int]:
+    """The image's width and height as renditions see them, read from the header only.
+
+    Renditions first apply the EXIF orientation, so a 100000×1 JPEG tagged "rotate 90°" is
+    rendered as 1×100000. Only EXIF already read with the header is looked at: Pillow's
+    ``getexif()`` would decode a whole PNG to find a late eXIf chunk.
+    """
+    width, height = willow_image.get_size()
+    exif = willow_image.get_pillow_image().info.get("exif")
+    if exif:
+        try:
+            orientation = PILImage.Exif()
+            orientation.load(exif)
+            if orientation.get(ExifTags.Base.Orientation) in QUARTER_TURNS:
+                width, height = height, width
+        except Exception:  # noqa: BLE001 - unreadable EXIF: renditions ignore it too
+            pass
+    return width, height
+
+
+def webp_side_problem(width: int, height: int) -> str | None:
+    """Why an image of this size must be refused, or None when its WebP renditions fit."""
+    sizes = [
+        tuple(rendition_filter.get_transform(_Unsaved(), (width, height)).size)
+        for rendition_filter in RENDITION_FILTERS
+        if "format-webp" in rendition_filter.spec
+    ]
+    largest = max(sizes, key=max, default=(0, 0))
+    if max(largest) <= WEBP_MAX_SIDE:
+        return None
+    return (
+        f"This image cannot be shown: it is {width}×{height} pixels, its WebP renditions would "
+        f"be up to {largest[0]}×{largest[1]}, and WebP allows at most {WEBP_MAX_SIDE} pixels "
+        "per side. Crop the image or split it into parts."
+    )
+
+
+class SafeImageForm(BaseImageForm):
+    """Wagtail's image form, also refusing images whose WebP renditions cannot be encoded.
+
+    Wagtail limits the total pixels only, so a 1×100000 strip (0.1 MP) passes its form; every
+    WebP rendition of it fails, and so does every page showing it. A 100000×1 strip is fine:
+    renditions are at most 1600 pixels wide, and its are 1 pixel tall.
+    """
+
+    def clean_file(self) -> Any:
+        # Runs only after WagtailImageField accepted the file (not empty, format matches the
+        # extension, pixel count and decompression-bomb limits), so those messages are first.
+        uploaded = self.cleaned_data.get("file")
+        willow_image = getattr(uploaded, "image", None)
+        if willow_image is None or "file" not in self.changed_data:
+            # No new upload (an edit keeping its file), or one the field did not open.
+            return uploaded
+        problem = webp_side_problem(*_displayed_size(willow_image))
+        if hasattr(uploaded, "seek"):
+            uploaded.seek(0)
+        if problem:
+            raise forms.ValidationError(problem, code="webp_side_too_long")
         return uploaded

@@ -12,13 +12,14 @@ before the body is read when Content-Length announces it), the files deleted aga
 fails after they were written, and for images the representation the rest of Newsroom's API
 uses, renditions included.
 
-What is refused is decided in one place, the admin's forms: Wagtail's own image form
-(``get_image_form``: format matches extension, pixel and size limits, empty files) and the
-project's document form (``get_document_form``, whose base is ``news.uploads.SafeDocumentForm``
-through ``WAGTAILDOCS_DOCUMENT_FORM_BASE``: content matches extension, empty files). An
-upload either ends as one committed row with its file, or leaves nothing behind: the row is
-written in a transaction, and on any failure the files already written to storage (original
-and renditions) are deleted.
+What is refused is decided in one place, the admin's forms: Wagtail's image form
+(``get_image_form``: format matches extension, pixel and size limits, empty files; its base
+is ``news.uploads.SafeImageForm`` through ``WAGTAILIMAGES_IMAGE_FORM_BASE``: WebP renditions
+within 16383 px per side) and the project's document form (``get_document_form``, whose base
+is ``news.uploads.SafeDocumentForm`` through ``WAGTAILDOCS_DOCUMENT_FORM_BASE``: content
+matches extension, empty files). An upload either ends as one committed row with its file,
+or leaves nothing behind: the row is written in a transaction, and on any failure the files
+already written to storage (original and renditions) are deleted.
 
 Answers (errors are ``application/problem+json``):
 
@@ -69,10 +70,6 @@ router = Router(tags=["uploads"])
 # What a multipart request may carry besides the file itself (boundaries, part headers, the
 # title): a request longer than the file limit plus this is refused before it is read.
 FORM_OVERHEAD = 1024 * 1024
-
-
-# The longest side libwebp can encode; Newsroom's representation has WebP renditions.
-WEBP_MAX_SIDE = 16383
 
 
 # --- Response schemas ------------------------------------------------------------------------
@@ -247,16 +244,12 @@ def _discard(instance: Any, extra: list[tuple[Any, str]]) -> None:
         cache.delete(rendition_cache_key(instance, "std"))
 
 
-def _unprocessable_message(kind: UploadKind, instance: Any) -> str:
-    """Why the representation failed, as far as the client can act on it."""
-    sides = (getattr(instance, "width", 0) or 0, getattr(instance, "height", 0) or 0)
-    if max(sides) > WEBP_MAX_SIDE:
-        # The admin's form accepts such an image (its pixel count is small), but the WebP
-        # renditions every image in Newsroom's API has cannot be encoded.
-        return (
-            f"This image could not be processed: it is {sides[0]}×{sides[1]} pixels, and its "
-            f"WebP renditions allow at most {WEBP_MAX_SIDE} pixels per side."
-        )
+def _unprocessable_message(kind: UploadKind) -> str:
+    """Why the representation failed, as far as the client can act on it.
+
+    An image too long for its WebP renditions never gets here: the form refuses it
+    (``news.uploads.SafeImageForm``), as the admin and Wagtail's own v3 endpoint do.
+    """
     return f"This {kind.noun} could not be processed (its renditions could not be made)."
 
 
@@ -283,7 +276,7 @@ def _store(kind: UploadKind, form: BaseForm, user: Any) -> dict:
     except _Unprocessable:
         _discard(instance, renditions)
         logger.exception("Uploaded %s could not be processed", kind.noun)
-        message = _unprocessable_message(kind, instance)
+        message = _unprocessable_message(kind)
         raise ProblemError(
             422,
             f"The {kind.noun} was not stored. file: {message}",

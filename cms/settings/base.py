@@ -191,6 +191,8 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "tx
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 # Refuses documents whose content does not match their extension (news/uploads.py).
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "news.uploads.SafeDocumentForm"
+# Refuses images whose WebP renditions would exceed WebP's 16383 px per side (news/uploads.py).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "news.uploads.SafeImageForm"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
