@@ -148,16 +148,19 @@ class SQLiteBackend:
 
     bm25 reads every instance of the query's words in each match, so it is computed over all
     matches only when there are at most ``EXACT_RANK_LIMIT`` of them (a few ms). A query that
-    matches more posts than that — words in a large part of the archive — is ranked by bm25
-    over the title, subtitle, summary and names (a separate, small FTS5 table, where any of
-    the words counts), then by date: the body's word counts barely separate thousands of
-    posts that all contain the word, and recency does.
+    matches more posts than that — words in a large part of the archive — ranks only its
+    ``RECENT_RANK_LIMIT`` newest matches, by bm25 over the title, subtitle, summary and names
+    (a separate, small FTS5 table, where any of the words counts) and then by date; the older
+    matches follow, newest first. The body's word counts barely separate thousands of posts
+    that all contain the word, and recency does; ranking every match cost ~1 µs a post per
+    word, the bulk of a common-word search.
     """
 
     # bm25 weights in FTS column order: title, subtitle, summary, names, body.
     WEIGHTS = "10.0, 5.0, 5.0, 2.0, 1.0"
     HEAD_WEIGHTS = "10.0, 5.0, 5.0, 2.0"
     EXACT_RANK_LIMIT = 2000
+    RECENT_RANK_LIMIT = 1000
 
     @staticmethod
     def match_expression(parsed: ParsedQuery, *, prefix: bool = False, any_: bool = False) -> str:
@@ -189,57 +192,102 @@ class SQLiteBackend:
         # a LIMIT once, before scanning, where a condition in WHERE is tested row by row.
         few = "(SELECT n FROM total) <= %(exact_limit)s"
         exact_only = f"CASE WHEN {few} THEN -1 ELSE 0 END"
+        recent_only = f"CASE WHEN {few} THEN 0 ELSE %(recent)s END"
         head_only = f"CASE WHEN {few} THEN 0 ELSE -1 END"
+        # Matches older than the ranked ones are only read when the page reaches them.
+        older_only = f"CASE WHEN {few} THEN 0 ELSE max(0, %(offset)s + %(limit)s - %(recent)s) END"
+        # Every match with its date, as a condition on ``f`` joined to ``d``. It is repeated
+        # rather than materialised once: writing 10,000 matches to a temporary table cost
+        # more (~14 ms) than counting them (~3 ms) and sorting out the newest (~9 ms) apart.
+        matches = f"f.{fts} MATCH %s {extra} AND f.rowid NOT IN (SELECT page_id FROM promoted)"
         # FTS5 refuses its ranking functions next to a window function or inside a flattened
         # subquery: each ranking runs in its own materialised CTE.
         sql = f"""
             WITH promoted AS MATERIALIZED ({promoted_sql}),
-            matches AS MATERIALIZED (
-                SELECT f.rowid AS page_id, d.date AS date
+            total AS MATERIALIZED (
+                SELECT count(*) AS n
                 FROM {fts} f JOIN {doc} d {covering} ON d.page_id = f.rowid
-                WHERE f.{fts} MATCH %s {extra}
-                  AND f.rowid NOT IN (SELECT page_id FROM promoted)
+                WHERE {matches}
             ),
-            total AS MATERIALIZED (SELECT count(*) AS n FROM matches),
             exact AS MATERIALIZED (
                 SELECT f.rowid AS page_id, d.date AS date,
                        bm25(f.{fts}, {self.WEIGHTS}) AS score
                 FROM {fts} f JOIN {doc} d {covering} ON d.page_id = f.rowid
-                WHERE f.{fts} MATCH %s {extra}
-                  AND f.rowid NOT IN (SELECT page_id FROM promoted)
+                WHERE {matches}
                 LIMIT {exact_only}
             ),
+            recent AS MATERIALIZED (
+                SELECT f.rowid AS page_id, d.date AS date
+                FROM {fts} f JOIN {doc} d {covering} ON d.page_id = f.rowid
+                WHERE {matches}
+                ORDER BY d.date DESC, f.rowid DESC LIMIT {recent_only}
+            ),
             head AS MATERIALIZED (
+                -- The rowid range lets FTS5 skip the doclists of posts outside it: page ids
+                -- mostly grow with dates, so the newest matches sit in a narrow range.
                 SELECT h.rowid AS page_id, bm25(h.{head}, {self.HEAD_WEIGHTS}) AS score
                 FROM {head} h
                 WHERE h.{head} MATCH %s
+                  AND h.rowid >= (SELECT min(page_id) FROM recent)
+                  AND h.rowid <= (SELECT max(page_id) FROM recent)
                 LIMIT {head_only}
             ),
             page AS MATERIALIZED (
-                SELECT page_id, date, score FROM (
-                    SELECT page_id, date, score FROM exact
+                SELECT page_id, date, score, tier FROM (
+                    SELECT page_id, date, score, 0 AS tier FROM exact
+                    UNION ALL
+                    SELECT r.page_id, r.date, coalesce(hd.score, 0.0), 1
+                    FROM recent r LEFT JOIN head hd ON hd.page_id = r.page_id
                     UNION ALL
                     SELECT * FROM (
-                        SELECT m.page_id, m.date, coalesce(hd.score, 0.0)
-                        FROM matches m LEFT JOIN head hd ON hd.page_id = m.page_id
-                        LIMIT {head_only}
+                        SELECT f.rowid, d.date, 0.0, 2
+                        FROM {fts} f JOIN {doc} d {covering} ON d.page_id = f.rowid
+                        WHERE {matches}
+                        ORDER BY d.date DESC, f.rowid DESC
+                        LIMIT {older_only} OFFSET %(recent)s
                     )
                 )
-                ORDER BY score, date DESC, page_id DESC {_page_bounds("max", "min")}
+                ORDER BY tier, score, date DESC, page_id DESC {_page_bounds("max", "min")}
+            ),
+            marked AS MATERIALIZED (
+                SELECT p.page_id, p.score, p.date, p.tier,
+                       highlight(g.{fts}, 0, char(2), char(3)) AS title,
+                       snippet(g.{fts}, 4, char(2), char(3), '…', {SNIPPET_WORDS}) AS body
+                FROM page p JOIN {fts} g ON g.rowid = p.page_id
+                WHERE g.{fts} MATCH %s
+            ),
+            -- Only posts whose body holds no match need an excerpt from the other columns
+            -- (snippet() tokenises every column it looks at; the body is most of the text).
+            elsewhere AS MATERIALIZED (
+                SELECT g.rowid AS page_id,
+                       snippet(g.{fts}, -1, char(2), char(3), '…', {SNIPPET_WORDS}) AS excerpt
+                FROM {fts} g
+                WHERE g.{fts} MATCH %s
+                  AND g.rowid IN (SELECT page_id FROM marked WHERE instr(body, char(2)) = 0)
             )
-            SELECT 'h', p.page_id, p.score, (SELECT n FROM total), p.date,
-                   highlight(g.{fts}, 0, char(2), char(3)),
-                   snippet(g.{fts}, 4, char(2), char(3), '…', {SNIPPET_WORDS}),
-                   snippet(g.{fts}, -1, char(2), char(3), '…', {SNIPPET_WORDS})
-            FROM page p JOIN {fts} g ON g.rowid = p.page_id
-            WHERE g.{fts} MATCH %s
+            SELECT 'h', m.page_id, m.score, (SELECT n FROM total), m.date, m.title, m.body,
+                   e.excerpt, m.tier
+            FROM marked m LEFT JOIN elsewhere e ON e.page_id = m.page_id
             UNION ALL
-            SELECT 'p', page_id, sort_order, id, NULL, NULL, NULL, NULL FROM promoted
+            SELECT 'p', page_id, sort_order, id, NULL, NULL, NULL, NULL, NULL FROM promoted
         """
         sql, params = _named(
             sql,
-            {"limit": limit, "offset": offset, "exact_limit": self.EXACT_RANK_LIMIT},
-            [*promoted_params, match, *extra_params, match, *extra_params, head_match, match],
+            {
+                "limit": limit,
+                "offset": offset,
+                "exact_limit": self.EXACT_RANK_LIMIT,
+                "recent": self.RECENT_RANK_LIMIT,
+            },
+            [
+                *promoted_params,
+                *[match, *extra_params] * 3,
+                head_match,
+                match,
+                *extra_params,
+                match,
+                match,
+            ],
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -259,11 +307,11 @@ class SQLiteBackend:
 
     @staticmethod
     def _rank_order(rows: list[tuple]) -> list[tuple]:
-        # The statement's order (score, newest, highest id), restored after UNION ALL; a
-        # window function for it would sort every match, not just the page (~20 ms more).
+        # The statement's order (tier, score, newest, highest id), restored after UNION ALL;
+        # a window function for it would sort every match, not just the page (~20 ms more).
         rows = sorted(rows, key=lambda row: row[1], reverse=True)
         rows.sort(key=lambda row: "" if row[4] is None else str(row[4]), reverse=True)
-        rows.sort(key=lambda row: row[2])
+        rows.sort(key=lambda row: (row[8], row[2]))
         return rows
 
     def count(self, parsed: ParsedQuery, *, filter_sql, exclude_ids) -> int:
@@ -292,25 +340,28 @@ class PostgresBackend:
     """tsvectors + GIN: ``ts_rank`` in two stages, ``ts_headline`` on the returned page only.
 
     Every match is found through the GIN index and ranked by its small, in-line head vector
-    (title, subtitle, summary, names); the ``EXACT_RANK_CANDIDATES`` best of those (ties:
-    newest) are ranked again on the full vector, body included, and come first. Only those
-    rows' full vectors are read, so a word found in every post costs about as much as a rare
-    one. Phrases are first narrowed through the word-pair index (see ``fulltext_sql``).
+    (title, subtitle, summary, names; well under a microsecond a post); the
+    ``EXACT_RANK_CANDIDATES`` best of those (ties: newest) are ranked again on the full
+    vector, body included, and come first. Only those rows' full vectors are read (each a
+    TOAST fetch and decompression), so a word found in every post costs about as much as a
+    rare one; the other matches are only sorted when a page reaches past the candidates.
+    Phrases are first narrowed through the word-pair index (see ``fulltext_sql``).
     """
 
     CONFIG = "english"
     # ts_rank weights for D (body), C (names), B (subtitle, summary), A (title).
     WEIGHTS = "{0.05, 0.3, 0.6, 1.0}"
-    EXACT_RANK_CANDIDATES = 200
+    EXACT_RANK_CANDIDATES = 100
     # One contiguous passage around the best match (fragment mode cuts it to a few words).
     HEADLINE_OPTIONS = (
         f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=16"
     )
     TITLE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
     # The body excerpt is highlighted in a window of the body around the first place where a
-    # query lexeme occurs (parsing 800 words for a 32-word excerpt costs ~1 ms per post);
-    # when the window turns out to hold no match, the whole body is highlighted instead.
-    WINDOW_BEFORE, WINDOW_CHARS = 300, 1200
+    # query lexeme occurs (parsing 800 words for a 32-word excerpt costs ~1 ms per post, and
+    # the cost grows with the text: the window is a few excerpts long, no more); when the
+    # window turns out to hold no match, the whole body is highlighted instead.
+    WINDOW_BEFORE, WINDOW_CHARS = 100, 600
 
     def tsquery(self, parsed: ParsedQuery) -> tuple[str, list]:
         """A tsquery built only from functions that read plain text (never tsquery syntax)."""
@@ -331,7 +382,7 @@ class PostgresBackend:
         return " && ".join(parts), [" ".join(phrase) for phrase in parsed.phrases]
 
     def _match(self, parsed: ParsedQuery, query: str) -> str:
-        condition = f"d.search_vector @@ {query}.q"
+        condition = f"d.search_vector @@ {query}.qi"
         if parsed.phrases:
             # The pair index is exact for two-word phrases and narrows longer ones; the
             # position check on search_vector then only reads the posts that have the pairs.
@@ -339,15 +390,35 @@ class PostgresBackend:
         return condition
 
     def _query_cte(self, parsed: ParsedQuery) -> tuple[str, list]:
+        """The query row: ``q`` (ranking, headlines), ``qi`` (matching through the GIN
+        index), ``pq`` (word pairs), and the ``lexemes``/``phrases`` that place the excerpt."""
         tsquery, tsquery_params = self.tsquery(parsed)
         pair_sql, pair_params = self.pair_query(parsed) if parsed.phrases else ("NULL", [])
-        # MATERIALIZED: the planner cannot see the query's words and estimates few matches,
-        # so it always goes through the GIN index. With the words in view it reads every row
-        # for a common word, and reading a row's full vector is exactly what costs.
-        sql = f"""SELECT {tsquery} AS q, {pair_sql}::tsquery AS pq,
-                         ARRAY(SELECT lexeme FROM unnest(to_tsvector('{self.CONFIG}', %s)))
-                             AS lexemes"""
-        return sql, [*tsquery_params, *pair_params, " ".join(parsed.words())]
+        phrases = [" ".join(phrase) for phrase in parsed.phrases]
+        words = " ".join(parsed.words())
+        # A phrase whose tsquery is just 'a' <-> 'b' is matched exactly by its pair in
+        # pair_vector, so search_vector then only needs the words (AND): the GIN index
+        # answers that without reading a row, where a phrase operator makes it recheck the
+        # positions in the full vector of every candidate (a TOAST fetch each, ~30 µs).
+        # Other phrases (3+ words, stop words inside) keep the position check.
+        pair_exact = f"""(SELECT coalesce(bool_and(phraseto_tsquery('{self.CONFIG}', p)::text
+                                                  ~ $re$^'[^']+' <-> '[^']+'$$re$), false)
+                          FROM unnest(%s::text[]) p)"""
+        # MATERIALIZED (in the callers): the planner cannot see the query's words and
+        # estimates few matches, so it always goes through the GIN index. With the words in
+        # view it reads every row for a common word, and reading a row's full vector is
+        # exactly what costs.
+        sql = f"""SELECT q, pq, lexemes, phrases,
+                         CASE WHEN exact THEN plainto_tsquery('{self.CONFIG}', %s) ELSE q END AS qi
+                  FROM (SELECT {tsquery} AS q, {pair_sql}::tsquery AS pq,
+                               ARRAY(SELECT lexeme
+                                     FROM unnest(to_tsvector('{self.CONFIG}', %s))) AS lexemes,
+                               %s::text[] AS phrases,
+                               {pair_exact if parsed.phrases else "false"} AS exact) x"""
+        params = [words, *tsquery_params, *pair_params, words, phrases]
+        if parsed.phrases:
+            params.append(phrases)
+        return sql, params
 
     def search(
         self,
@@ -383,27 +454,48 @@ class PostgresBackend:
                            ts_rank(%(weights)s::float4[], d.search_vector, query.q) AS score
                     FROM best b JOIN {doc} d ON d.page_id = b.page_id CROSS JOIN query
                     UNION ALL
-                    SELECT page_id, date, 1, head_score FROM matches
-                    WHERE page_id NOT IN (SELECT page_id FROM best)
+                    -- The matches after the candidates, in the same order; LIMIT 0 (no sort)
+                    -- until a page gets past the candidates.
+                    (SELECT page_id, date, 1, head_score FROM matches
+                     ORDER BY head_score DESC, date DESC NULLS LAST, page_id DESC
+                     OFFSET %(candidates)s
+                     LIMIT GREATEST(0, %(offset)s + %(limit)s - %(candidates)s))
                 ) ranked
                 ORDER BY tier, score DESC, date DESC NULLS LAST, page_id DESC
                 {_page_bounds("GREATEST", "LEAST")}
             )
             SELECT 'h', p.page_id, p.score, (SELECT count(*) FROM matches), p.date,
                    ts_headline('{cfg}', d.title, query.q, %(title_options)s),
-                   CASE WHEN w.first IS NULL OR strpos(w.headline, chr(2)) > 0 THEN w.headline
-                        ELSE ts_headline('{cfg}', d.body, query.q, %(options)s) END,
-                   ts_headline('{cfg}', concat_ws(' ', d.subtitle, d.summary, d.names),
-                               query.q, %(options)s),
+                   b.headline,
+                   -- The other columns only when the body holds no match (a title-only hit).
+                   CASE WHEN strpos(b.headline, chr(2)) = 0 THEN
+                       ts_headline('{cfg}', concat_ws(' ', d.subtitle, d.summary, d.names),
+                                   query.q, %(options)s) END,
                    p.tier
             FROM page p JOIN {doc} d ON d.page_id = p.page_id CROSS JOIN query
+            -- OFFSET 0 keeps each LATERAL a separate step, computed once a row: pulled up
+            -- into the outer query, every mention of a headline would compute it again.
             CROSS JOIN LATERAL (
                 SELECT f.first, ts_headline('{cfg}',
                     substr(d.body, GREATEST(1, coalesce(f.first, 1) - %(before)s), %(window)s),
                     query.q, %(options)s) AS headline
-                FROM (SELECT min(nullif(strpos(lower(d.body), l), 0)) AS first
-                      FROM unnest(query.lexemes) l) f
+                -- A phrase's own words first: its words alone occur all over the body.
+                FROM (SELECT coalesce(
+                        (SELECT min(nullif(strpos(lb.text, ph), 0))
+                         FROM unnest(query.phrases) ph),
+                        (SELECT min(nullif(strpos(lb.text, l), 0))
+                         FROM unnest(query.lexemes) l)) AS first
+                      FROM (SELECT lower(d.body) AS text OFFSET 0) lb
+                      OFFSET 0) f
+                OFFSET 0
             ) w
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN w.first IS NULL OR strpos(w.headline, chr(2)) > 0
+                            THEN w.headline
+                            ELSE ts_headline('{cfg}', d.body, query.q, %(options)s) END
+                       AS headline
+                OFFSET 0
+            ) b
             UNION ALL
             SELECT 'p', page_id, sort_order, id, NULL, NULL, NULL, NULL, NULL FROM promoted
         """
@@ -439,9 +531,9 @@ class PostgresBackend:
 
     @staticmethod
     def _rank_order(rows: list[tuple]) -> list[tuple]:
-        # The statement's order (exactly ranked candidates first, score, newest, highest
-        # id), restored after UNION ALL; sorting in SQL with a window function would cost a
-        # second sort of every match.
+        # The statement's order (exactly ranked candidates first, then the other matches;
+        # score, newest, highest id), restored after UNION ALL;
+        # sorting in SQL with a window function would cost a second sort of every match.
         rows = sorted(rows, key=lambda row: row[1], reverse=True)
         rows.sort(key=lambda row: (row[4] is not None, row[4]), reverse=True)
         rows.sort(key=lambda row: row[2], reverse=True)

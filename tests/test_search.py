@@ -305,6 +305,90 @@ def test_large_result_sets_keep_title_first_and_paginate(client, news_index, few
     assert "<mark>meadow</mark>" in pages[1]["items"][0]["highlight"]["excerpt"].lower()
 
 
+def test_very_common_words_rank_the_newest_matches_then_older_by_date(
+    client, news_index, few_exactly_ranked, monkeypatch
+):
+    """SQLite ranks only the newest matches of a very large result set (bm25 over every
+    match is what a common word costs); PostgreSQL ranks every match by its head vector."""
+    from search.backends import SQLiteBackend
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the recency window is SQLite's (PostgreSQL ranks every match)")
+    monkeypatch.setattr(SQLiteBackend, "RECENT_RANK_LIMIT", 3)
+    for n in range(4):
+        publish_news_page(
+            news_index, title=f"Body {n}", body=body(para("tundra " * 2)), date=when(2020 + n)
+        )
+    publish_news_page(news_index, title="Tundra old", body=body(para("x")), date=when(2010))
+    publish_news_page(news_index, title="Tundra new", body=body(para("x")), date=when(2022, 1))
+    everything = search(client, q="tundra", limit=100)
+    assert everything["count"] == 6
+    # The 3 newest matches (2023, 2022-06, 2022-01), title match first; then older by date.
+    assert titles(everything) == [
+        "Tundra new",
+        "Body 3",
+        "Body 2",
+        "Body 1",
+        "Body 0",
+        "Tundra old",
+    ]
+    pages = [search(client, q="tundra", limit=2, offset=o) for o in (0, 2, 4, 6)]
+    assert [t for page in pages for t in titles(page)] == titles(everything)
+    assert [page["count"] for page in pages] == [6, 6, 6, 6]
+
+
+def test_large_result_set_counts_skip_expired_filtered_and_promoted(
+    client, news_index, category, few_exactly_ranked
+):
+    for n in range(6):
+        publish_news_page(
+            news_index,
+            title=f"Glacier {n}",
+            category=category if n % 2 else None,
+            date=when(2020 + n),
+        )
+    expired = publish_news_page(news_index, title="Glacier expired", category=category)
+    SearchDocument.objects.filter(pk=expired.pk).update(expire_at=timezone.now() - dt.timedelta(1))
+    promoted = NewsPage.objects.get(title="Glacier 0")
+    SearchPromotion.objects.create(query=Query.get("glacier"), page=promoted, sort_order=0)
+    assert search(client, q="glacier")["count"] == 6
+    filtered = [
+        search(client, q="glacier", category="releases", limit=1, offset=o) for o in (0, 1, 2, 3)
+    ]
+    assert [page["count"] for page in filtered] == [3, 3, 3, 3]
+    assert [t for page in filtered for t in titles(page)] == ["Glacier 5", "Glacier 3", "Glacier 1"]
+
+
+def test_excerpt_comes_from_the_summary_when_the_body_has_no_match(client, news_index):
+    publish_news_page(
+        news_index,
+        title="Quiet title",
+        summary="The narwhal appears only here.",
+        body=body(para("Nothing relevant in the body at all.")),
+    )
+    item = search(client, q="narwhal")["items"][0]
+    assert "<mark>narwhal</mark>" in item["highlight"]["excerpt"]
+
+
+def test_longer_phrases_and_phrases_with_stop_words(client, news_index):
+    publish_news_page(
+        news_index, title="Exact", body=body(para("A state of the art open source compiler."))
+    )
+    publish_news_page(
+        news_index,
+        title="Scattered",
+        body=body(para("The art of state. Open compilers and source code, the source compiler.")),
+    )
+    assert titles(search(client, q='"open source compiler"')) == ["Exact"]
+    assert titles(search(client, q='"state of the art"')) == ["Exact"]
+    assert titles(search(client, q='"source compiler" "state of the art"')) == ["Exact"]
+    assert sorted(titles(search(client, q='"source compiler"'))) == ["Exact", "Scattered"]
+    assert titles(search(client, q='"compiler source"')) == []
+    excerpt = search(client, q='"open source"')["items"][0]["highlight"]["excerpt"]
+    # FTS5 marks the phrase as one span, ts_headline word by word.
+    assert "<mark>open source</mark>" in excerpt.replace("</mark> <mark>", " ")
+
+
 def test_cached_cards_never_outlive_an_edit(client, news_index, organisation):
     page = publish_news_page(news_index, title="Orchard news", body=body(para("orchard")))
     page.organisations.add(organisation)
