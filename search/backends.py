@@ -68,14 +68,12 @@ def _best_excerpt(*candidates: str | None) -> str:
 def _where_extra(
     filter_sql: tuple[str, list] | None, exclude_ids: list[int], column: str
 ) -> tuple[str, list]:
-    """Conditions every search adds on document ``d``: not expired, filters, exclusions."""
+    """Conditions every search adds on document ``d``: not expired, filters (a condition on
+    ``d``, see ``search.filters.filter_condition``), exclusions."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     sql, params = " AND (d.expire_at IS NULL OR d.expire_at > %s)", [now]
     if filter_sql is not None:
-        # "IS TRUE" keeps PostgreSQL from turning the filter into a join, which it plans as
-        # one index probe per match (it cannot estimate the matches); as a condition it
-        # hashes the filter's ids once. SQLite builds an ephemeral index either way.
-        sql += f" AND ({column} IN ({filter_sql[0]})) IS TRUE"
+        sql += f" AND {filter_sql[0]}"
         params += list(filter_sql[1])
     if exclude_ids:
         sql += f" AND {column} NOT IN ({', '.join(['%s'] * len(exclude_ids))})"

@@ -3,7 +3,7 @@
 The filters are the news listing's (``category``, ``tag``, ``organisation``, ``person``,
 ``year``, ``month``, ``date_from``, ``date_to``) with the same meaning: slugs for category,
 tag, organisation and person (published organisations and people only), the post's display
-date for the date filters. They become one SQL subquery on ``SearchDocument`` that the
+date for the date filters. They become one SQL condition on the search document that the
 search statement embeds, so filtering costs no extra query.
 """
 
@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from search.models import SearchDocument
+from news.models import NewsPage, NewsPageTag
+from news.snippets import NewsCategory
 
 FILTER_PARAMS = (
     "category",
@@ -145,40 +147,65 @@ def _midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def filtered_documents(filters: dict[str, Any]) -> QuerySet[SearchDocument] | None:
-    """The documents the filters allow, or None when there are no filters."""
-    if not filters:
-        return None
-    qs = SearchDocument.objects.all()
-    if "category" in filters:
-        qs = qs.filter(category__slug=filters["category"])
-    if "tag" in filters:
-        qs = qs.filter(page__tagged__tag__slug=filters["tag"])
-    if "organisation" in filters:
-        qs = qs.filter(
-            page__organisations__slug=filters["organisation"], page__organisations__live=True
-        )
-    if "person" in filters:
-        qs = qs.filter(page__people__slug=filters["person"], page__people__live=True)
+def _date_range(filters: dict[str, Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The display-date bounds [start, end) the year/month/date filters allow."""
+    start = end = None
     if "year" in filters:
         year = filters["year"]
         if "month" in filters:
-            start = dt.date(year, filters["month"], 1)
-            end = dt.date(year + (start.month == 12), start.month % 12 + 1, 1)
+            first = dt.date(year, filters["month"], 1)
+            last = dt.date(year + (first.month == 12), first.month % 12 + 1, 1)
         else:
-            start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
-        qs = qs.filter(date__gte=_midnight(start), date__lt=_midnight(end))
+            first, last = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+        start, end = _midnight(first), _midnight(last)
     if "date_from" in filters:
-        qs = qs.filter(date__gte=_midnight(filters["date_from"]))
+        bound = _midnight(filters["date_from"])
+        start = bound if start is None else max(start, bound)
     if "date_to" in filters and filters["date_to"] < dt.date.max:
-        qs = qs.filter(date__lt=_midnight(filters["date_to"] + dt.timedelta(days=1)))
-    return qs
+        bound = _midnight(filters["date_to"] + dt.timedelta(days=1))
+        end = bound if end is None else min(end, bound)
+    return start, end
 
 
-def filter_subquery(filters: dict[str, Any]) -> tuple[str, list] | None:
-    """``(sql, params)`` selecting the page ids the filters allow, to embed with ``IN (…)``."""
-    qs = filtered_documents(filters)
-    if qs is None:
+def filter_condition(filters: dict[str, Any], alias: str = "d") -> tuple[str, list] | None:
+    """``(sql, params)``: one condition on the search document ``alias`` that holds when the
+    filters allow it, or None when there are no filters.
+
+    Category and dates are tested on the document row itself; tag, organisation and person
+    look the page up in their (small) relation table. None of them reads the document table
+    a second time: a subquery on it cost a scan of every matching document per search.
+    """
+    if not filters:
         return None
-    sql, params = qs.values("page_id").query.sql_with_params()
-    return sql, list(params)
+    parts: list[str] = []
+    params: list[Any] = []
+
+    def among(column: str, queryset: QuerySet) -> None:
+        sql, sql_params = queryset.query.sql_with_params()
+        # "IS TRUE" keeps PostgreSQL from turning the test into a join, which it plans as one
+        # index probe per match (it cannot estimate the matches); as a condition it hashes
+        # the subquery's ids once. SQLite builds an ephemeral index either way.
+        parts.append(f"({alias}.{column} IN ({sql})) IS TRUE")
+        params.extend(sql_params)
+
+    if "category" in filters:
+        among("category_id", NewsCategory.objects.filter(slug=filters["category"]).values("pk"))
+    if "tag" in filters:
+        tagged = NewsPageTag.objects.filter(tag__slug=filters["tag"])
+        among("page_id", tagged.values("content_object_id"))
+    if "organisation" in filters:
+        through = NewsPage.organisations.through.objects.filter(
+            organisation__slug=filters["organisation"], organisation__live=True
+        )
+        among("page_id", through.values("newspage_id"))
+    if "person" in filters:
+        through = NewsPage.people.through.objects.filter(
+            person__slug=filters["person"], person__live=True
+        )
+        among("page_id", through.values("newspage_id"))
+    start, end = _date_range(filters)
+    for operator, bound in ((">=", start), ("<", end)):
+        if bound is not None:
+            parts.append(f"{alias}.date {operator} %s")
+            params.append(connection.ops.adapt_datetimefield_value(bound))
+    return " AND ".join(parts), params

@@ -116,7 +116,7 @@ def search(params: search_filters.SearchParams, *, request=None) -> dict[str, An
         return {"count": 0, "items": []}
 
     backend = get_backend()
-    filter_sql = search_filters.filter_subquery(params.filters)
+    filter_sql = search_filters.filter_condition(params.filters)
     # One statement: the promoted posts, the page of ranked hits after them, the hit count.
     result = backend.search(
         parsed,

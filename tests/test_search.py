@@ -257,6 +257,12 @@ def test_filters(client, news_index, category, person, organisation):
     assert titles(search(client, q="harbour", year="2025", month="7")) == ["Harbour two"]
     assert titles(search(client, q="harbour", date_from="2025-12-31")) == ["Harbour three"]
     assert titles(search(client, q="harbour", date_to="2024-03-10")) == ["Harbour one"]
+    # Filters combine: the year and the dates narrow each other, tag and year too.
+    assert titles(search(client, q="harbour", year="2025", date_from="2025-12-31")) == [
+        "Harbour three"
+    ]
+    assert titles(search(client, q="harbour", year="2025", date_to="2025-07-01")) == ["Harbour two"]
+    assert search(client, q="harbour", tag="ports", year="2025")["count"] == 0
     assert search(client, q="harbour", category="nope") == {"count": 0, "items": []}
 
 
