@@ -66,12 +66,13 @@ def active_resolver() -> Resolver | None:
 # --- What an anonymous reader may see ------------------------------------------------------
 
 
-def reader_visible(queryset: QuerySet) -> QuerySet:
+def reader_visible(queryset: QuerySet, *, now: Any = None) -> QuerySet:
     """Pages an anonymous reader may see: live, not expired, outside every view restriction.
 
     One SQL query whatever the number of restrictions (Wagtail's ``public()`` runs a query
     for the restrictions first); expiry is checked against the clock because a live page
-    stays ``live`` until the ``publish_scheduled`` command runs.
+    stays ``live`` until the ``publish_scheduled`` command runs. ``now`` may be the
+    database's clock (``Now()``), which makes the query independent of the moment it is built.
     """
     from wagtail.models import PageViewRestriction
 
@@ -80,7 +81,7 @@ def reader_visible(queryset: QuerySet) -> QuerySet:
     )
     return (
         queryset.filter(live=True)
-        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()))
+        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now() if now is None else now))
         .exclude(Exists(restricted))
     )
 

@@ -24,10 +24,10 @@ RELATED_POSTS = 3
 logger = logging.getLogger(__name__)
 
 
-def news_queryset() -> QuerySet[NewsPage]:
+def news_queryset(*, now: Any = None) -> QuerySet[NewsPage]:
     """Live, public, unexpired news posts with what a card needs, newest first."""
     return (
-        rep.reader_visible(NewsPage.objects.all())
+        rep.reader_visible(NewsPage.objects.all(), now=now)
         .select_related("category")
         .order_by("-date", "-pk")
     )

@@ -389,3 +389,20 @@ def test_v2_and_stock_v3_body_equal_newsroom_body(client, rich_post):
 def test_v2_images_and_documents_are_mounted(client, image):
     assert client.get("/api/v2/images/").json()["meta"]["total_count"] >= 1
     assert client.get("/api/v2/documents/").status_code == 200
+
+
+def test_listing_compares_expiry_with_the_database_clock(client, news_index):
+    # The listing's statement uses the database's own clock (compiled once per process), so
+    # check the boundary on both sides, to the second, on SQLite's text datetimes as well.
+    soon = publish_news_page(
+        news_index, title="Expires soon", expire_at=timezone.now() + dt.timedelta(minutes=1)
+    )
+    just_gone = publish_news_page(
+        news_index, title="Just expired", expire_at=timezone.now() + dt.timedelta(minutes=1)
+    )
+    type(just_gone).objects.filter(pk=just_gone.pk).update(
+        expire_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    listing = client.get("/api/v3/news/").json()
+    assert [item["id"] for item in listing["items"]] == [soon.pk]
+    assert listing["count"] == 1
