@@ -53,8 +53,8 @@ def json_bytes(data: Any) -> bytes:
     return orjson.dumps(data, default=_django_default, option=orjson.OPT_NON_STR_KEYS)
 
 
-def json_result(data: Any, status: int = 200, content_type: str = JSON) -> CachedResponse:
-    return CachedResponse(status=status, content_type=content_type, body=json_bytes(data))
+def json_result(data: Any, status: int = 200) -> CachedResponse:
+    return CachedResponse(status=status, content_type=JSON, body=json_bytes(data))
 
 
 def check_parameters(request: HttpRequest, allowed: Iterable[str]) -> None:

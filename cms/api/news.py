@@ -261,7 +261,6 @@ def _route(request: HttpRequest, html_path: str):
             "detail": f"Nothing is published at {html_path}.",
         },
         status=404,
-        content_type=PROBLEM,  # problem details, like every other error answer
     )
 
 
