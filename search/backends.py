@@ -355,11 +355,13 @@ class PostgresBackend:
         f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=16"
     )
     TITLE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
-    # The body excerpt is highlighted in a window of the body around the first place where a
-    # query lexeme occurs (parsing 800 words for a 32-word excerpt costs ~1 ms per post, and
-    # the cost grows with the text: the window is a few excerpts long, no more); when the
-    # window turns out to hold no match, the whole body is highlighted instead.
-    WINDOW_BEFORE, WINDOW_CHARS = 100, 600
+    # The body excerpt is highlighted in a window of the body that starts a few words before
+    # the first place where a query word occurs (parsing 800 words for a 32-word excerpt
+    # costs ~1 ms per post, and the cost grows with the text). Few words before it: when the
+    # window holds no passage with all the words, ts_headline shows its first MinWords
+    # words, which must then still include that match. When the window holds no match at
+    # all, the whole body is highlighted instead.
+    WINDOW_BEFORE, WINDOW_CHARS = 40, 600
 
     def tsquery(self, parsed: ParsedQuery) -> tuple[str, list]:
         """A tsquery built only from functions that read plain text (never tsquery syntax)."""
