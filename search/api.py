@@ -5,16 +5,21 @@ Parameters are validated here by hand rather than typed in the signature, so tha
 query string — unknown parameter, bad number or date, empty or over-long ``q`` — answers 400
 in v3's problem+json shape (via ``HttpError``) instead of Ninja's 422. They are still declared,
 as optional strings, so that the OpenAPI document lists them.
+
+Search results are sent as the bytes the news endpoints send (``json_bytes``), not through
+Ninja's re-validation of every card; their schema (``SearchResults``: news cards with
+``promoted`` and ``highlight``) is documented, and checked against real responses by the
+tests. The 400 answers are documented as problem details.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from cms.api import schemas
+from cms.api.http import JSON, json_bytes
 from search import service
 from search.filters import ParamError, parse_search_params, parse_suggest_params
 
@@ -40,11 +45,6 @@ class SuggestParams(Schema):
     limit: str | None = None
 
 
-class SearchResults(Schema):
-    count: int
-    items: list[dict[str, Any]]
-
-
 class Suggestion(Schema):
     id: int
     title: str
@@ -55,19 +55,28 @@ class Suggestions(Schema):
     items: list[Suggestion]
 
 
-@router.get("/", response=SearchResults, summary="Search live news posts")
-def search(request: HttpRequest, params: Query[SearchFilters]):
+@router.get(
+    "/",
+    response={200: schemas.SearchResults, 400: schemas.Problem},
+    summary="Search live news posts",
+)
+def search(request: HttpRequest, params: Query[SearchFilters]) -> HttpResponse:
     """Cards of live news posts matching ``q`` (words, "quoted phrases"), best first, each
     with ``highlight.title`` and ``highlight.excerpt`` (HTML, matches in ``<mark>``) and
     ``promoted``; same filters and limit/offset as the news listing."""
     try:
         parsed = parse_search_params(request.GET)
-        return service.search(parsed, request=request)
+        results = service.search(parsed, request=request)
     except (ParamError, service.QueryError) as error:
         raise HttpError(400, str(error)) from None
+    return HttpResponse(json_bytes(results), content_type=JSON)
 
 
-@router.get("/suggest/", response=Suggestions, summary="Suggest post titles as the reader types")
+@router.get(
+    "/suggest/",
+    response={200: Suggestions, 400: schemas.Problem},
+    summary="Suggest post titles as the reader types",
+)
 def suggest(request: HttpRequest, params: Query[SuggestParams]):
     """Titles of live posts containing words that start with the typed words."""
     try:

@@ -47,7 +47,12 @@ def private_no_store(view):
     "and `token` in its preview URL from the Wagtail admin. Tokens expire after "
     "NEWSROOM_PREVIEW_TOKEN_MAX_AGE seconds: 400 missing/unknown/mismatched, 403 tampered, "
     "410 expired.",
-    response={200: dict, 400: schemas.Problem, 403: schemas.Problem, 410: schemas.Problem},
+    response={
+        200: schemas.PageDetail,
+        400: schemas.Problem,
+        403: schemas.Problem,
+        410: schemas.Problem,
+    },
     operation_id="preview_draft",
 )
 @decorate_view(private_no_store)

@@ -281,8 +281,15 @@ class HomePageDetail(_OtherPage):
     intro: str
 
 
+class BasicPageDetail(_OtherPage):
+    """A page of Wagtail's base type (e.g. the "Welcome" page of a fresh install)."""
+
+    type: Literal["wagtailcore.Page"]
+
+
 PageDetail = Annotated[
-    NewsPageDetail | NewsIndexPageDetail | HomePageDetail, Field(discriminator="type")
+    NewsPageDetail | NewsIndexPageDetail | HomePageDetail | BasicPageDetail,
+    Field(discriminator="type"),
 ]
 
 
@@ -296,9 +303,27 @@ class RedirectTarget(Strict):
 
 
 RouteResult = Annotated[
-    NewsPageDetail | NewsIndexPageDetail | HomePageDetail | RedirectTarget,
+    NewsPageDetail | NewsIndexPageDetail | HomePageDetail | BasicPageDetail | RedirectTarget,
     Field(discriminator="type"),
 ]
+
+
+# --- Search ---------------------------------------------------------------------------------
+
+
+class Highlight(Strict):
+    title: str = Field(description="HTML: the title, matches in <mark>.")
+    excerpt: str = Field(description="HTML: the best passage, matches in <mark>.")
+
+
+class SearchHit(NewsCard):
+    promoted: bool = Field(description="Chosen by editors for this query; listed first.")
+    highlight: Highlight
+
+
+class SearchResults(Strict):
+    count: int
+    items: list[SearchHit]
 
 
 # --- Organisations and people ---------------------------------------------------------------

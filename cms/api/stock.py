@@ -1,18 +1,41 @@
-"""Tightens Wagtail's stock v3 pages endpoints to what an anonymous reader may see.
+"""Tightens Wagtail's stock v3 endpoints: what an anonymous reader may see, and bad offsets.
 
 Wagtail's public tier (``get_public_pages_queryset``) returns live pages outside view
 restrictions but does not look at ``expire_at``: a page past its expiry stays visible until
 the ``publish_scheduled`` command runs. Newsroom's rule is "expired pages never appear", so
 the function the v3 pages router calls for anonymous requests is wrapped here, once, before
 the router is used. The wrapper keeps Wagtail's own checks and adds ``reader_visible``.
+
+Wagtail's listings (pages, images, documents, redirects) accept any ``offset`` ≥ 0, and an
+offset past the database's integer range is a 500 (SQLite: "datatype mismatch" or an
+OverflowError; PostgreSQL: bigint out of range). Its paginator already answers 400 for a
+``limit`` over ``WAGTAILAPI_LIMIT_MAX``; it answers 400 for an offset over ``MAX_OFFSET``
+too, and the OpenAPI document states that maximum (``cms.api.openapi``).
+
+Wagtail's ``/pages/find/`` reads ``?site=hostname[:port]`` without catching what a bad
+value raises (a non-numeric port: ValueError from the database field; a hostname shared by
+several sites: ValueError from Wagtail), so both were 500s. The listing already turns them
+into 400s; the find view is wrapped to do the same.
 """
 
 from __future__ import annotations
 
+from functools import wraps
+from typing import Any
+
+from ninja.errors import HttpError
 from wagtail.api.querysets import get_public_pages_queryset as _stock
 from wagtail.api.v3 import querysets as v3_querysets
+from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
+from wagtail.api.v3.routers.pages import router as pages_router
+from wagtail.models import Site
 
 from news import representation as rep
+
+# The same bound as Newsroom's own listings.
+MAX_OFFSET = 1_000_000
+
+_stock_paginate = WagtailLimitOffsetPagination.paginate_queryset
 
 
 def get_public_pages_queryset(request, model=None):
@@ -20,7 +43,48 @@ def get_public_pages_queryset(request, model=None):
     return rep.reader_visible(queryset)
 
 
+def paginate_queryset(self, queryset, pagination, request, **params: Any) -> dict[str, Any]:
+    """Wagtail's pagination, refusing an offset no listing can reach (before any query)."""
+    if pagination.offset > MAX_OFFSET:
+        raise HttpError(400, f"offset cannot be higher than {MAX_OFFSET}")
+    return _stock_paginate(self, queryset, pagination, request, **params)
+
+
+def check_site_parameter(view):
+    """A bad ``site`` is the client's mistake: 400, as on the pages listing."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        site = kwargs.get("site")
+        if site:
+            _hostname, colon, port = site.partition(":")
+            if colon and not (port.isascii() and port.isdigit()):
+                raise HttpError(400, "site: give a hostname, or hostname:port (a number).")
+        try:
+            return view(request, *args, **kwargs)
+        except ValueError as error:
+            if isinstance(error.__cause__, Site.MultipleObjectsReturned):
+                raise HttpError(400, str(error)) from None
+            raise
+
+    wrapper._newsroom_checks_site = True
+    return wrapper
+
+
+def _wrap_find_page() -> None:
+    # Before the router is bound to the API (cms.api.urls reads ``api.urls`` afterwards):
+    # the bound copies of the operation take their view function from these.
+    for path_view in pages_router.path_operations.values():
+        for operation in path_view.operations:
+            is_find = getattr(operation, "operation_id", None) == "pages_find"
+            if is_find and not getattr(operation.view_func, "_newsroom_checks_site", False):
+                operation.view_func = check_site_parameter(operation.view_func)
+
+
 def install() -> None:
-    """Idempotent: wrap the stock function once."""
+    """Idempotent: wrap the stock functions once."""
     if v3_querysets.get_public_pages_queryset is not get_public_pages_queryset:
         v3_querysets.get_public_pages_queryset = get_public_pages_queryset
+    if WagtailLimitOffsetPagination.paginate_queryset is not paginate_queryset:
+        WagtailLimitOffsetPagination.paginate_queryset = paginate_queryset
+    _wrap_find_page()
