@@ -150,8 +150,8 @@ class SQLiteBackend:
     ``RECENT_RANK_LIMIT`` newest matches, by bm25 over the title, subtitle, summary and names
     (a separate, small FTS5 table, where any of the words counts) and then by date; the older
     matches follow, newest first. The body's word counts barely separate thousands of posts
-    that all contain the word, and recency does; ranking every match cost ~1 µs a post per
-    word, the bulk of a common-word search.
+    that all contain the word, and recency does; ranking every match cost 1-2 µs a post, the
+    bulk of a common-word search.
     """
 
     # bm25 weights in FTS column order: title, subtitle, summary, names, body.
