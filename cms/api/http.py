@@ -7,18 +7,25 @@
    a matching ``If-None-Match`` answers 304 at that point;
 3. the response cache (``news.api_cache``) is consulted under the same generation;
 4. otherwise the view renders, and the bytes are cached for the next request.
+
+``IsoDate`` is the type of date query parameters: YYYY-MM-DD only. Pydantic would also take
+a number as a Unix time (``date_from=3.4e-82`` meant 1970-01-01), which the OpenAPI document
+(``format: date``) does not allow.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja.errors import HttpError
+from pydantic import BeforeValidator, WithJsonSchema
 from wagtail.api.v3.errors import problem_response
 
 from news import api_cache
@@ -26,6 +33,22 @@ from news.api_cache import CachedResponse
 
 JSON = "application/json"
 BENCH_BYPASS_HEADER = "HTTP_X_NEWSROOM_BYPASS_CACHE"
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date_text(value: Any) -> Any:
+    if not isinstance(value, dt.date) and not (
+        isinstance(value, str) and ISO_DATE.fullmatch(value)
+    ):
+        raise ValueError("Give a date as YYYY-MM-DD.")
+    return value
+
+
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(_iso_date_text),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": ISO_DATE.pattern}),
+]
 
 
 class ProblemError(Exception):

@@ -23,7 +23,7 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, Site
 
 from cms.api import schemas
-from cms.api.http import JSON, ProblemError, json_result, public_response
+from cms.api.http import JSON, IsoDate, ProblemError, json_result, public_response
 from news import representation as rep
 from news.api_cache import CachedResponse
 from news.feeds import FEED_FORMATS, render_feed
@@ -167,8 +167,8 @@ def news_list(
     person: str | None = Query(None, max_length=100, description="Person slug."),
     year: int | None = Query(None, ge=1900, le=2200),
     month: int | None = Query(None, ge=1, le=12, description="Needs year."),
-    date_from: dt.date | None = Query(None, description="Inclusive, YYYY-MM-DD."),
-    date_to: dt.date | None = Query(None, description="Inclusive, YYYY-MM-DD."),
+    date_from: IsoDate | None = Query(None, description="Inclusive, YYYY-MM-DD."),
+    date_to: IsoDate | None = Query(None, description="Inclusive, YYYY-MM-DD."),
     ordering: Ordering = Query("-date"),
 ) -> HttpResponse:
     def render():
