@@ -9,6 +9,9 @@
   content-hash ETag, ``Cache-Control`` and ``If-None-Match`` → 304 here. Preview answers are
   never marked public. Error answers are ``no-store``, and always JSON problem details
   (an HTML 404 for an unmatched URL such as ``/api/v3/news/abc/`` becomes one).
+- A query parameter (name or value) holding a NUL character is refused with a 400 before
+  any view runs: PostgreSQL cannot compare text with NUL, so every filter, slug or search
+  parameter would otherwise be a 500 there (SQLite merely finds nothing).
 """
 
 from __future__ import annotations
@@ -39,6 +42,18 @@ def _is_private_path(path: str) -> bool:
     return "/preview/" in path
 
 
+def _refuse_nul(request: HttpRequest) -> HttpResponse | None:
+    """A 400 problem naming the query parameters that contain NUL, or None."""
+    errors = [
+        {"type": "nul_character", "loc": ["query", name], "msg": "NUL characters are not allowed."}
+        for name, values in request.GET.lists()
+        if "\x00" in name or any("\x00" in value for value in values)
+    ]
+    if not errors:
+        return None
+    return problem_response(status=400, detail="Invalid query parameters", errors=errors)
+
+
 def _as_problem_json(response: HttpResponse) -> HttpResponse:
     """An error that Django answered in HTML (no URL matched, method not allowed…) as JSON."""
     if response.status_code < 400 or getattr(response, "streaming", False):
@@ -67,7 +82,7 @@ class ApiEdgeMiddleware:
         is_head = request.method == "HEAD"
         if is_head:
             request.method = "GET"
-        response = self.get_response(request)
+        response = _refuse_nul(request) or self.get_response(request)
         if is_head:
             request.method = "HEAD"
         response = _as_problem_json(response)

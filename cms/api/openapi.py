@@ -15,6 +15,7 @@
   handlers answer 400 (bad limit, rich text format), 404 and 422 (validation) on any of them,
   and 401/403 on those that need a token. Those answers are added (the ``Problem`` schema).
 - Wagtail's ``find`` operations answer with a 302 redirect to the object's detail URL.
+- Every operation may answer 400 (see ``fix_document``).
 - Wagtail's listings refuse an ``offset`` over ``cms.api.stock.MAX_OFFSET`` (400): the
   document states that maximum.
 """
@@ -96,6 +97,10 @@ def fix_document(document: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(operation, dict):
                 continue
             _fix_error_media_types(operation)
+            # Any request under /api/ may be refused with a 400 before its view runs (a NUL
+            # in a query parameter: cms.api.middleware), and Newsroom's views refuse unknown
+            # parameters, also on the operations that take none (feeds).
+            operation.setdefault("responses", {}).setdefault("400", _problem("Bad Request"))
             # Newsroom's operations (no security requirement: always public) document their
             # errors themselves; Wagtail's always declare a security requirement.
             if "security" in operation:
