@@ -508,8 +508,11 @@ class DemoLoader:
                 tagline="News from the Open Lattice Foundation",
             )
             # The starter "Welcome" page of a fresh Wagtail holds the slug "home".
+            # (url_path too: a queryset update does not recompute it, and two live pages
+            # with the url_path "/home/" would make lookups by path ambiguous.)
+            welcome_slug = f"welcome-{uuid.uuid4().hex[:6]}"
             Page.objects.filter(depth=2, slug="home", content_type__model="page").update(
-                slug=f"welcome-{uuid.uuid4().hex[:6]}"
+                slug=welcome_slug, url_path=f"/{welcome_slug}/"
             )
             root.add_child(instance=home)
             home.save_revision().publish()

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
-from wagtail.models import PageViewRestriction
+from wagtail.models import Page, PageViewRestriction
 
 from news.models import NewsPageAuthor
 from news.snippets import NewsCategory, Organisation, Person
@@ -406,3 +406,13 @@ def test_listing_compares_expiry_with_the_database_clock(client, news_index):
     listing = client.get("/api/v3/news/").json()
     assert [item["id"] for item in listing["items"]] == [soon.pk]
     assert listing["count"] == 1
+
+
+def test_route_lookup_stays_within_the_site(client, home_page, news_index):
+    # A live page outside the site's tree with the same url_path as the site's root (as a
+    # queryset-renamed starter page can have) must not answer for the site's "/".
+    stray = Page.objects.filter(depth=2, live=True).exclude(pk=home_page.pk).first()
+    assert stray is not None and stray.path < home_page.path  # Wagtail's starter page
+    Page.objects.filter(pk=stray.pk).update(url_path=home_page.url_path)
+    answer = client.get("/api/v3/route/?html_path=/").json()
+    assert (answer["id"], answer["type"]) == (home_page.pk, "home.HomePage")

@@ -238,7 +238,10 @@ def _route(request: HttpRequest, html_path: str):
     url_path = root_path + "".join(f"{part}/" for part in components)
 
     row = (
-        rep.reader_visible(Page.objects.filter(url_path=url_path))
+        # Only within this site's tree: pages of other sites may share a url_path.
+        rep.reader_visible(
+            Page.objects.filter(url_path=url_path, path__startswith=site.root_page.path)
+        )
         .values_list("pk", "content_type_id")
         .first()
     )
