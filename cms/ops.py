@@ -120,6 +120,7 @@ class RequestContextMiddleware:
                 "detail": "The database is unreachable; try again shortly.",
             },
             status=503,
+            content_type="application/problem+json",  # like every other error answer
         )
         response["Retry-After"] = "5"
         response["Cache-Control"] = "no-store"
