@@ -16,6 +16,10 @@
   and 401/403 on those that need a token. Those answers are added (the ``Problem`` schema).
 - Wagtail's ``find`` operations answer with a 302 redirect to the object's detail URL.
 - Every operation may answer 400 (see ``fix_document``).
+- Django Ninja keys responses by integer status, so a string key added afterwards (``"400"``)
+  would be a *second* ``"400"`` in the served JSON: strict parsers (openapi-typescript,
+  Redocly, Spectral) refuse duplicate keys, while Python's ``json`` silently keeps the last.
+  Every status key is made a string first, merging the two.
 - Wagtail's listings refuse an ``offset`` over ``cms.api.stock.MAX_OFFSET`` (400): the
   document states that maximum.
 """
@@ -89,6 +93,14 @@ def _complete_stock_operation(operation: dict[str, Any]) -> None:
             parameter.get("schema", {}).setdefault("maximum", MAX_OFFSET)
 
 
+def _string_status_keys(operation: dict[str, Any]) -> None:
+    """One key per status: ``400`` and ``"400"`` merged (the integer one is Ninja's own)."""
+    responses: dict[str, Any] = {}
+    for status, response in operation.get("responses", {}).items():
+        responses.setdefault(str(status), response)
+    operation["responses"] = responses
+
+
 def fix_document(document: dict[str, Any]) -> dict[str, Any]:
     schemes = document.get("components", {}).get("securitySchemes", {})
     schemes.pop(ANONYMOUS, None)
@@ -96,6 +108,7 @@ def fix_document(document: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             if not isinstance(operation, dict):
                 continue
+            _string_status_keys(operation)
             _fix_error_media_types(operation)
             # Any request under /api/ may be refused with a 400 before its view runs (a NUL
             # in a query parameter: cms.api.middleware), and Newsroom's views refuse unknown
