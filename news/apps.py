@@ -19,3 +19,8 @@ class NewsConfig(AppConfig):
         from news import publishing
 
         publishing.connect_signals()
+
+        # Wagtail's v3 page schemas: NewsPage's body typed block by block (news.api_fields).
+        from news.api_fields import register_v3_body_schema
+
+        register_v3_body_schema()
