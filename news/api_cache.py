@@ -305,7 +305,7 @@ def connect_signals() -> None:
     from taggit.models import Tag
     from wagtail.contrib.redirects.models import Redirect
     from wagtail.documents import get_document_model
-    from wagtail.models import PageViewRestriction, Site
+    from wagtail.models import CollectionViewRestriction, PageViewRestriction, Site
 
     from news.snippets import NewsCategory
 
@@ -325,6 +325,7 @@ def connect_signals() -> None:
         Redirect,
         Site,
         PageViewRestriction,
+        CollectionViewRestriction,  # documents linked from bodies become private or public
         Tag,
     ):
         on_save_and_delete(model)

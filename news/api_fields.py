@@ -61,6 +61,7 @@ def news_page_read_fields() -> list[Any]:
 
     return [
         APIField("path", serializer=page_json_field("path", str)),
+        APIField("tags", serializer=page_json_field("tags", list[str])),
         APIField("authors", serializer=page_json_field("authors", list[PersonRef])),
         APIField("feature_image", serializer=page_json_field("feature_image", Image | None)),
         APIField("category", serializer=page_json_field("category", Category | None)),

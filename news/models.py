@@ -118,7 +118,6 @@ class NewsPage(HeadlessMixin, Page):
         APIField("summary", writable=True),
         APIField("feature_image_alt", writable=True),
         APIField("reading_time"),
-        APIField("tags"),
         APIField("canonical_url", writable=True),
         # Read: the resolved body, as every Newsroom endpoint gives it (news.api_fields).
         # Write: the stored form ({"type", "value"} items with chooser ids), validated.

@@ -349,7 +349,7 @@ def page_details(pages: Sequence[NewsPage], *, request=None) -> list[dict[str, A
     resolver = rep.Resolver(request=request)
     bare = [page for page in pages if _is_bare(page)]
     if bare:
-        prefetch_related_objects(bare, *card_prefetches())
+        prefetch_related_objects(bare, *card_prefetches(), "locale")
     for page in pages:
         _want_card_images(resolver, page)
         _want_page(resolver, page)

@@ -4,8 +4,9 @@
   only for GET, HEAD and OPTIONS (preflight) under ``/api/``; no credentials. Every API
   response varies on ``Origin``.
 - HEAD is answered as the GET without a body (Django Ninja only routes GET).
-- Newsroom's own endpoints set a generation-based ETag themselves (see ``cms.api.http``);
-  any other successful GET under ``/api/`` (Wagtail's stock v3/v2 endpoints, search) gets a
+- Newsroom's own endpoints set a generation-based ETag themselves (see ``cms.api.http``), and
+  so do Wagtail's page endpoints for anonymous requests (``generation_cached``: the same
+  response cache, ETag and 304); any other successful GET under ``/api/`` (images, search) a
   content-hash ETag, ``Cache-Control`` and ``If-None-Match`` → 304 here. Preview answers are
   never marked public. Error answers are ``no-store``, and always JSON problem details
   (an HTML 404 for an unmatched URL such as ``/api/v3/news/abc/`` becomes one).
@@ -25,12 +26,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from wagtail.api.v3.errors import problem_response
 
-from cms.api.http import cache_control, if_none_match
+from cms.api.http import cache_control, generation_cached, if_none_match, is_anonymous
 
 API_PREFIX = "/api/"
 CORS_METHODS = "GET, HEAD, OPTIONS"
 CORS_REQUEST_HEADERS = {"accept", "accept-language", "content-type", "if-none-match"}
 PREFLIGHT_MAX_AGE = "86400"
+# Wagtail's own page endpoints: anonymous GETs get Newsroom's generation cache and ETag.
+GENERATION_CACHED = ("/api/v3/pages/", "/api/v2/pages/")
 
 
 def _allowed_origin(request: HttpRequest) -> str | None:
@@ -88,7 +91,13 @@ class ApiEdgeMiddleware:
         is_head = request.method == "HEAD"
         if is_head:
             request.method = "GET"
-        response = _refuse_nul(request) or self.get_response(request)
+        refused = _refuse_nul(request)
+        if refused is not None:
+            response = refused
+        elif request.path.startswith(GENERATION_CACHED) and is_anonymous(request):
+            response = generation_cached(request, self.get_response)
+        else:
+            response = self.get_response(request)
         if is_head:
             request.method = "HEAD"
         response = _as_problem_json(response)

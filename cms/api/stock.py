@@ -3,8 +3,8 @@
 Wagtail's public tier (``get_public_pages_queryset``) returns live pages outside view
 restrictions but does not look at ``expire_at``: a page past its expiry stays visible until
 the ``publish_scheduled`` command runs. Newsroom's rule is "expired pages never appear", so
-the function the v3 pages router calls for anonymous requests is wrapped here, once, before
-the router is used. The wrapper keeps Wagtail's own checks and adds ``reader_visible``.
+the function the v3 pages router calls for anonymous requests is replaced here, once, before
+the router is used: ``reader_visible`` plus Wagtail's site scoping.
 
 Wagtail's listings (pages, images, documents, redirects) accept any ``offset`` ≥ 0, and an
 offset past the database's integer range is a 500 (SQLite: "datatype mismatch" or an
@@ -23,12 +23,15 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.shortcuts import get_object_or_404
 from ninja.errors import HttpError
-from wagtail.api.querysets import get_public_pages_queryset as _stock
 from wagtail.api.v3 import querysets as v3_querysets
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
+from wagtail.api.v3.querysets import get_pages_queryset
 from wagtail.api.v3.routers.pages import router as pages_router
-from wagtail.models import Site
+from wagtail.api.validators import SiteFilterValidator
+from wagtail.models import Page, Site
 
 from news import representation as rep
 
@@ -39,8 +42,19 @@ _stock_paginate = WagtailLimitOffsetPagination.paginate_queryset
 
 
 def get_public_pages_queryset(request, model=None):
-    queryset = _stock(request, model) if model is not None else _stock(request)
-    return rep.reader_visible(queryset)
+    """Wagtail's public tier with Newsroom's visibility rule (``reader_visible``: live, not
+    expired, outside every view restriction, in one SQL condition — Wagtail's own reads every
+    restriction row first), scoped to the requested site like Wagtail's."""
+    model = model or Page
+    queryset = rep.reader_visible(model._default_manager.all())
+    site = SiteFilterValidator(site=request.GET.get("site"), request=request).site_obj
+    if site is None:  # no site configured
+        return queryset.none()
+    scoped = queryset.descendant_of(site.root_page, inclusive=True)
+    if getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+        for translation in site.root_page.get_translations():
+            scoped |= queryset.descendant_of(translation, inclusive=True)
+    return scoped
 
 
 def paginate_queryset(self, queryset, pagination, request, **params: Any) -> dict[str, Any]:
@@ -71,6 +85,25 @@ def check_site_parameter(view):
     return wrapper
 
 
+def page_detail_keeping_locale(view):
+    """Wagtail's page detail view, but the specific page keeps the locale its base row was
+    read with (``get_pages_queryset`` selects it; ``Page.specific`` drops it): one query
+    less for every page JSON, which shows the page's locale."""
+
+    @wraps(view)
+    def wrapper(request, page_id: int, version: str = "live", rich_text_format=None):
+        page = get_object_or_404(get_pages_queryset(request), pk=page_id)
+        if version == "draft" and request.user.is_authenticated:
+            return page.get_latest_revision_as_object()
+        specific = page.specific
+        if specific is not page and "locale" in page._state.fields_cache:
+            specific.locale = page.locale
+        return specific
+
+    wrapper._newsroom_keeps_locale = True
+    return wrapper
+
+
 def _wrap_find_page() -> None:
     # Before the router is bound to the API (cms.api.urls reads ``api.urls`` afterwards):
     # the bound copies of the operation take their view function from these.
@@ -79,6 +112,9 @@ def _wrap_find_page() -> None:
             is_find = getattr(operation, "operation_id", None) == "pages_find"
             if is_find and not getattr(operation.view_func, "_newsroom_checks_site", False):
                 operation.view_func = check_site_parameter(operation.view_func)
+            is_detail = getattr(operation, "operation_id", None) == "pages_detail"
+            if is_detail and not getattr(operation.view_func, "_newsroom_keeps_locale", False):
+                operation.view_func = page_detail_keeping_locale(operation.view_func)
 
 
 def install() -> None:

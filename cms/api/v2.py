@@ -9,10 +9,12 @@ every error is problem-details JSON: a malformed parameter is a 400, never a 500
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Window
 from django.http import Http404
 from rest_framework.exceptions import APIException
+from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.router import WagtailAPIRouter
-from wagtail.api.v2.serializers import PageSerializer
+from wagtail.api.v2.serializers import PageParentField, PageSerializer
 from wagtail.api.v2.serializers import StreamField as StreamFieldSerializer
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
@@ -21,6 +23,7 @@ from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.fields import StreamField
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
+from cms.api import stock
 from news import representation as rep
 from news.api_fields import PageJSONField
 from news.blocks import NewsBodyBlock
@@ -59,20 +62,79 @@ class PageBodyField(StreamFieldSerializer):
         return super().to_representation(value)
 
 
+class VisibleParentField(PageParentField):
+    """The parent page if readers may see it, in one query (Wagtail's: the parent, then a
+    second query to check it against the visible pages)."""
+
+    def get_attribute(self, instance):
+        parent_path = instance.path[: -instance.steplen]
+        return self.context["base_queryset"].filter(path=parent_path).first()
+
+
 class NewsroomPageSerializer(PageSerializer):
     serializer_field_mapping = {
         **PageSerializer.serializer_field_mapping,
         StreamField: PageBodyField,
     }
+    parent = VisibleParentField(read_only=True)
+
+
+class WindowCountPagination(WagtailPagination):
+    """Wagtail's v2 pagination, the total counted by the page query itself (a window count:
+    one query instead of a COUNT and a SELECT)."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        counted = _CountFromRows(queryset.annotate(_newsroom_total=Window(Count("pk"))))
+        pages = list(super().paginate_queryset(counted, request, view))
+        if pages:
+            self.total_count = pages[0]._newsroom_total
+        else:  # past the end: no row carries the total
+            self.total_count = queryset.count()
+        return pages
+
+
+class _CountFromRows:
+    """Stands in for the queryset while Wagtail checks limit and offset: the count is read
+    from the rows afterwards, and slicing gives back the real queryset's slice."""
+
+    def __init__(self, queryset) -> None:
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return 0
+
+    def __getitem__(self, item):
+        return self.queryset[item]
 
 
 class NewsroomPagesAPIViewSet(ProblemErrorsMixin, PagesAPIViewSet):
     base_serializer_class = NewsroomPageSerializer
+    pagination_class = WindowCountPagination
     # Related posts need one query per post: only on a post's own detail.
     detail_only_fields = [*PagesAPIViewSet.detail_only_fields, "related"]
 
     def get_base_queryset(self):
-        return rep.reader_visible(super().get_base_queryset())
+        # Newsroom's public tier (reader_visible, site-scoped; cms.api.stock), built once per
+        # request: Wagtail asks for it again for the page's parent.
+        if not hasattr(self, "_public_pages"):
+            try:
+                self._public_pages = stock.get_public_pages_queryset(self.request).select_related(
+                    "locale"
+                )
+            except ValueError as error:  # ?site= matching several sites
+                raise BadRequestError(str(error)) from error
+        return self._public_pages.all()
+
+    def get_object(self):
+        page = super().get_object()  # Wagtail's: the specific page of the cached base row
+        base = getattr(self, "_cached_object", None)
+        if base is not None and "locale" in base._state.fields_cache:
+            # The base row was read with its locale, the specific one not: one query less.
+            page.locale = base.locale
+        return page
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("locale")
 
     def paginate_queryset(self, queryset):
         pages = super().paginate_queryset(queryset)
