@@ -14,35 +14,55 @@ tests. The 400 answers are documented as problem details.
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import WithJsonSchema
 
 from cms.api import schemas
 from cms.api.http import JSON, json_bytes
 from search import service
-from search.filters import ParamError, parse_search_params, parse_suggest_params
+from search.filters import (
+    MAX_OFFSET,
+    SUGGEST_MAX_LIMIT,
+    ParamError,
+    parse_search_params,
+    parse_suggest_params,
+)
+from search.query import MAX_QUERY_LENGTH
 
 router = Router(tags=["search"])
 
 
+def _documented(schema: dict) -> Any:
+    """A parameter read as text (checked by hand in ``search.filters``: a bad value is a 400),
+    documented with the type and range that check enforces."""
+    return Annotated[str | None, WithJsonSchema(schema)]
+
+
+_DATE = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+
+
 class SearchFilters(Schema):
-    q: str | None = None
-    limit: str | None = None
-    offset: str | None = None
+    # Required in the document (cms.api.openapi.REQUIRED_QUERY); checked by hand here.
+    q: _documented({"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH}) = None
+    limit: _documented({"type": "integer", "minimum": 1, "maximum": 100, "default": 20}) = None
+    offset: _documented({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}) = None
     category: str | None = None
     tag: str | None = None
     organisation: str | None = None
     person: str | None = None
-    year: str | None = None
-    month: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
+    year: _documented({"type": "integer", "minimum": 1000, "maximum": 9998}) = None
+    month: _documented({"type": "integer", "minimum": 1, "maximum": 12}) = None
+    date_from: _documented(_DATE) = None
+    date_to: _documented(_DATE) = None
 
 
 class SuggestParams(Schema):
-    q: str | None = None
-    limit: str | None = None
+    q: _documented({"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH}) = None
+    limit: _documented({"type": "integer", "minimum": 1, "maximum": SUGGEST_MAX_LIMIT}) = None
 
 
 class Suggestion(Schema):

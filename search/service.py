@@ -113,7 +113,7 @@ def search(params: search_filters.SearchParams, *, request=None) -> dict[str, An
         record_query(text)
     if parsed.is_empty:
         # Only emoji or punctuation: nothing to look for, but not the reader's fault.
-        return {"count": 0, "items": []}
+        return {"count": 0, "limit": params.limit, "offset": params.offset, "items": []}
 
     backend = get_backend()
     filter_sql = search_filters.filter_condition(params.filters)
@@ -141,7 +141,12 @@ def search(params: search_filters.SearchParams, *, request=None) -> dict[str, An
     cards = cached_cards(ids, request=request)
     items = [_promoted_item(cards[pk]) for pk in shown_promoted if pk in cards]
     items += [_hit_item(cards[hit.page_id], hit) for hit in hits if hit.page_id in cards]
-    return {"count": len(promoted) + total_hits, "items": items}
+    return {
+        "count": len(promoted) + total_hits,
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": items,
+    }
 
 
 def suggest(q: str, limit: int, *, request=None) -> dict[str, Any]:

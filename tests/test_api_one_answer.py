@@ -250,3 +250,17 @@ def test_signed_in_requests_are_never_served_from_the_shared_cache(client, news_
     assert client.get(url)["X-Cache"] == "miss"
     response = client.get(url, HTTP_AUTHORIZATION="Bearer nosuchtoken")
     assert "X-Cache" not in response
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_media_urls_are_absolute_on_every_door(client, news_index, settings, door):
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_URL = "https://media.example.org/media/"
+    assert default_storage.url("x.png") == "https://media.example.org/media/x.png"
+    post = publish_rich_post(news_index, repeats=1, distinct=1, title="Absolute")
+    body = _body(client, door_urls(post)[door], post.pk)
+    image = next(item for item in body if item["type"] == "image")["value"]["image"]
+    urls = [image["src"], *(rendition["url"] for rendition in image["renditions"])]
+    assert all(url.startswith("https://media.example.org/media/") for url in urls), urls
+    assert "https://media.example.org/media/" in image["srcset"]

@@ -225,6 +225,11 @@ def test_preview_of_a_page_never_saved(editor_client, client, site_content):
     assert response.status_code == 200
     preview = response.json()
     assert preview["id"] is None and preview["title"] == "Brand new"
+    # The contract says so too: the answer validates against the served document.
+    from tests.test_api_openapi import assert_valid
+
+    document = client.get("/api/v3/openapi.json").json()
+    assert_valid(document, "/api/v3/preview/", preview)
     assert "Never saved words." in preview["body"][0]["value"]["html"]
     assert [b["type"] for b in preview["body"]] == BLOCK_TYPES
     assert preview["authors"][0]["name"] == "Ada Example"

@@ -263,7 +263,12 @@ def test_filters(client, news_index, category, person, organisation):
     ]
     assert titles(search(client, q="harbour", year="2025", date_to="2025-07-01")) == ["Harbour two"]
     assert search(client, q="harbour", tag="ports", year="2025")["count"] == 0
-    assert search(client, q="harbour", category="nope") == {"count": 0, "items": []}
+    assert search(client, q="harbour", category="nope") == {
+        "count": 0,
+        "limit": 20,
+        "offset": 0,
+        "items": [],
+    }
 
 
 def test_pagination_is_stable_and_counts(client, news_index):
@@ -275,7 +280,7 @@ def test_pagination_is_stable_and_counts(client, news_index):
     assert all(page["count"] == 7 for page in pages)
     assert [t for page in pages for t in titles(page)] == everything
     past_end = search(client, q="lighthouse", limit=3, offset=9)
-    assert past_end == {"count": 7, "items": []}
+    assert past_end == {"count": 7, "limit": 3, "offset": 9, "items": []}
 
 
 @pytest.fixture
@@ -495,7 +500,7 @@ def test_strange_queries_never_fail(client, news_index, q):
     publish_news_page(news_index, title="Anything at all", body=body(para("Something.")))
     response = client.get(SEARCH, {"q": q})
     assert response.status_code == 200, response.content
-    assert set(response.json()) == {"count", "items"}
+    assert set(response.json()) == {"count", "limit", "offset", "items"}
     assert client.get(SUGGEST, {"q": q}).status_code == 200
 
 
@@ -564,7 +569,7 @@ def test_expired_posts_are_not_found(client, news_index):
     # Wagtail leaves the page live until publish_scheduled runs; search hides it at once.
     type(page).objects.filter(pk=page.pk).update(expire_at=timezone.now() - dt.timedelta(1))
     SearchDocument.objects.filter(pk=page.pk).update(expire_at=timezone.now() - dt.timedelta(1))
-    assert search(client, q="osprey") == {"count": 0, "items": []}
+    assert search(client, q="osprey") == {"count": 0, "limit": 20, "offset": 0, "items": []}
 
 
 def test_rebuild_command_restores_the_index(client, news_index):

@@ -341,7 +341,9 @@ def _feed_doc(fmt: str) -> dict:
         "responses": {
             200: {
                 "description": f"{FEED_NAMES[fmt]} feed of the latest news",
-                "content": {FEED_FORMATS[fmt]: {"schema": {"type": "string"}}},
+                # The media type without its charset parameter: generated clients match
+                # responses by media type (the header keeps "; charset=utf-8").
+                "content": {FEED_FORMATS[fmt].split(";")[0]: {"schema": {"type": "string"}}},
             }
         }
     }

@@ -16,6 +16,9 @@
   and 401/403 on those that need a token. Those answers are added (the ``Problem`` schema).
 - Wagtail's ``find`` operations answer with a 302 redirect to the object's detail URL.
 - Every operation may answer 400 (see ``fix_document``).
+- Some views read their query parameters by hand so that a missing one is answered with
+  the 400 problem the document declares (Ninja would answer 422); ``REQUIRED_QUERY`` marks
+  them required in the document, as the server requires them.
 - Django Ninja keys responses by integer status, so a string key added afterwards (``"400"``)
   would be a *second* ``"400"`` in the served JSON: strict parsers (openapi-typescript,
   Redocly, Spectral) refuse duplicate keys, while Python's ``json`` silently keeps the last.
@@ -41,6 +44,12 @@ STOCK_ERRORS = {"400": "Bad Request", "404": "Not Found", "422": "Unprocessable 
 AUTH_ERRORS = {"401": "Unauthorized", "403": "Forbidden"}
 # Error answers that may come as application/json (with a problem body) as well.
 JSON_ERRORS = {("route_lookup", "404")}
+# Query parameters the server requires though the view reads them optionally (see above).
+REQUIRED_QUERY = {
+    "search_api_search": {"q"},
+    "search_api_suggest": {"q"},
+    "preview_draft": {"content_type", "token"},
+}
 # Wagtail operations that answer a lookup with a redirect to the detail URL.
 REDIRECTING = {"pages_find", "redirects_find"}
 
@@ -110,6 +119,10 @@ def fix_document(document: dict[str, Any]) -> dict[str, Any]:
                 continue
             _string_status_keys(operation)
             _fix_error_media_types(operation)
+            required = REQUIRED_QUERY.get(operation.get("operationId"), set())
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter.get("name") in required:
+                    parameter["required"] = True
             # Any request under /api/ may be refused with a 400 before its view runs (a NUL
             # in a query parameter: cms.api.middleware), and Newsroom's views refuse unknown
             # parameters, also on the operations that take none (feeds).

@@ -48,7 +48,7 @@ def private_no_store(view):
     "NEWSROOM_PREVIEW_TOKEN_MAX_AGE seconds: 400 missing/unknown/mismatched, 403 tampered, "
     "410 expired.",
     response={
-        200: schemas.PageDetail,
+        200: schemas.PreviewDetail,
         400: schemas.Problem,
         403: schemas.Problem,
         410: schemas.Problem,

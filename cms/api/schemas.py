@@ -68,6 +68,30 @@ PageDetail = Annotated[
 ]
 
 
+class NewsPagePreview(NewsPageDetail):
+    """A post's preview: a page never saved yet has no id (and an empty path)."""
+
+    id: int | None
+
+
+class NewsIndexPagePreview(NewsIndexPageDetail):
+    id: int | None
+
+
+class HomePagePreview(HomePageDetail):
+    id: int | None
+
+
+class BasicPagePreview(BasicPageDetail):
+    id: int | None
+
+
+PreviewDetail = Annotated[
+    NewsPagePreview | NewsIndexPagePreview | HomePagePreview | BasicPagePreview,
+    Field(discriminator="type"),
+]
+
+
 class RedirectTarget(Strict):
     """What the route lookup answers for a path that Wagtail's redirects send elsewhere."""
 
@@ -98,6 +122,8 @@ class SearchHit(NewsCard):
 
 class SearchResults(Strict):
     count: int
+    limit: int
+    offset: int
     items: list[SearchHit]
 
 

@@ -156,7 +156,15 @@ USE_TZ = True
 STATIC_ROOT = BASE_DIR / "static"
 STATIC_URL = "/static/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
-MEDIA_URL = env_str("MEDIA_URL", "/media/")
+# Every image and document URL the API gives is absolute, so that a frontend on another origin
+# uses it as it is: MEDIA_URL is built from NEWSROOM_MEDIA_ORIGIN, the public origin media is
+# served from (default: the CMS's own URL, which the local run uses). MEDIA_URL may be given
+# whole instead; NEWSROOM_MEDIA_ORIGIN="" keeps site-relative URLs. Object storage (S3) gives
+# absolute URLs of its own.
+NEWSROOM_MEDIA_ORIGIN = env_str(
+    "NEWSROOM_MEDIA_ORIGIN", env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+).rstrip("/")
+MEDIA_URL = env_str("MEDIA_URL") or f"{NEWSROOM_MEDIA_ORIGIN}/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
