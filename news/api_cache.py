@@ -307,6 +307,7 @@ def connect_signals() -> None:
     from wagtail.documents import get_document_model
     from wagtail.models import CollectionViewRestriction, PageViewRestriction, Site
 
+    from home.models import NavigationMenuItem, NavigationSettings
     from news.snippets import NewsCategory
 
     # Pages (publish, unpublish, expiry, move, slug change, delete), Organisations, People and
@@ -327,5 +328,7 @@ def connect_signals() -> None:
         PageViewRestriction,
         CollectionViewRestriction,  # documents linked from bodies become private or public
         Tag,
+        NavigationSettings,  # the site's menu (GET /api/v3/site/)
+        NavigationMenuItem,
     ):
         on_save_and_delete(model)

@@ -18,9 +18,12 @@ from PIL import ImageDraw, ImageFont
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
-from home.models import HomePage
+from home.models import HomePage, MenuPages, NavigationMenuItem, NavigationSettings
 from news.models import NewsIndexPage, NewsPage, NewsPageAuthor
 from news.snippets import NewsCategory, Organisation, Person
+
+# The foundation's own (fictional) website: the external link of the demo menu.
+FOUNDATION_SITE = "https://openlattice.example/"
 
 # --- Organisations and people ---------------------------------------------------------------
 
@@ -482,6 +485,7 @@ class DemoLoader:
         people = {row[0]: self.person(row, organisations) for row in PEOPLE}
         for position, spec in enumerate(POSTS):
             self.post(news_index, spec, position, people, organisations)
+        self.navigation(home, news_index)
         return self.created
 
     # Images
@@ -532,12 +536,39 @@ class DemoLoader:
         news_index = NewsIndexPage.objects.child_of(home).first()
         if news_index is None:
             news_index = NewsIndexPage(
-                title="News", slug="news", intro="<p>Announcements, releases and stories.</p>"
+                title="News",
+                slug="news",
+                intro="<p>Announcements, releases and stories.</p>",
+                show_in_menus=True,
             )
             home.add_child(instance=news_index)
             news_index.save_revision().publish()
             self.log("page: news index")
         return home, news_index
+
+    # Navigation (Settings → Navigation; served by GET /api/v3/site/)
+    def navigation(self, home: HomePage, news_index: NewsIndexPage) -> None:
+        """The menu: "News" (the index, "Show in menus" ticked), then the foundation's site.
+
+        Left alone once the site's navigation has menu items (an editor's menu is kept).
+        """
+        site = Site.objects.filter(root_page=home).order_by("-is_default_site", "pk").first()
+        if site is None:
+            return
+        setting = NavigationSettings.objects.filter(site=site).first()
+        if setting is not None and setting.menu_items.exists():
+            return
+        if not news_index.show_in_menus:
+            news_index.show_in_menus = True
+            news_index.save_revision().publish()
+            self.log("page: news index shown in menus")
+        setting = setting or NavigationSettings(site=site)
+        setting.menu_pages = MenuPages.BEFORE
+        setting.menu_items = [
+            NavigationMenuItem(link_url=FOUNDATION_SITE, label="The foundation"),
+        ]
+        setting.save()
+        self.log("navigation: News, The foundation")
 
     # Snippets
     def organisation(self, spec: dict) -> Organisation:

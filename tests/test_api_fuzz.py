@@ -66,6 +66,7 @@ BUDGETS: dict[str, tuple[int, int]] = {
     "feed_rss": (5, 5),
     "feed_atom": (5, 5),
     "ping": (5, 5),
+    "site_info": (5, 5),
     "search_api_search": (900, 300),
     "search_api_suggest": (400, 150),
     "preview_draft": (350, 150),

@@ -6,7 +6,7 @@ Routers must be added to Wagtail's v3 ``api`` object before ``api.urls`` is firs
 from django.urls import path
 from wagtail.api.v3.urls import api as v3
 
-from cms.api import block_errors, news, openapi, people, preview, stock, uploads
+from cms.api import block_errors, news, openapi, people, preview, site, stock, uploads
 from cms.api.v2 import api_router as v2_router
 from search import api as search_api
 
@@ -30,6 +30,7 @@ v3.add_router("/", news.ping_router)
 v3.add_router("/search/", search_api.router)
 v3.add_router("/preview/", preview.router)
 v3.add_router("/uploads/", uploads.router)
+v3.add_router("/site/", site.router)
 
 urlpatterns = [path("v3/", v3.urls)]
 
