@@ -92,10 +92,19 @@ def _complete_stock_operation(operation: dict[str, Any]) -> None:
 def fix_document(document: dict[str, Any]) -> dict[str, Any]:
     schemes = document.get("components", {}).get("securitySchemes", {})
     schemes.pop(ANONYMOUS, None)
+    # Newsroom's operations are public and declare no requirement; strict linters (Redocly's
+    # security-defined) want one on every operation or at the root: "no authentication" at
+    # the root, which Wagtail's operations override with their own.
+    document.setdefault("security", [{}])
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict):
                 continue
+            # Django Ninja keys responses by integer status, the OpenAPI document by string:
+            # both would be serialised as the same JSON key (strict parsers refuse duplicate
+            # keys), so every status becomes its string before anything is added.
+            if "responses" in operation:
+                operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
             _fix_error_media_types(operation)
             # Any request under /api/ may be refused with a 400 before its view runs (a NUL
             # in a query parameter: cms.api.middleware), and Newsroom's views refuse unknown
