@@ -18,6 +18,9 @@
 - Every operation may answer 400 (see ``fix_document``).
 - Wagtail's listings refuse an ``offset`` over ``cms.api.stock.MAX_OFFSET`` (400): the
   document states that maximum.
+- Strict tools (``@redocly/cli lint``, openapi-typescript: docs/contract.md) refuse duplicate
+  JSON keys and want a security requirement on every operation or at the root: response
+  statuses are normalised to strings, and the root says "no authentication".
 """
 
 from __future__ import annotations
