@@ -20,5 +20,7 @@ class NewsConfig(AppConfig):
 
         publishing.connect_signals()
 
-        # Deployment checks (``check --deploy``): e-mail configured.
-        from news import checks  # noqa: F401 — registers on import
+        # Wagtail's v3 page schemas: NewsPage's body typed block by block (news.api_fields).
+        from news.api_fields import register_v3_body_schema
+
+        register_v3_body_schema()

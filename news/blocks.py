@@ -1,7 +1,10 @@
 """Every block a news post's body is made of: admin form, validation, preview and API form.
 
-A block's JSON is defined here, once, in ``get_api_representation``; API v3, v2, preview,
-feeds and search all reach it through ``NewsPage.body``. Referenced objects (images, people,
+A block's JSON is defined here, once: ``get_api_representation`` builds it and ``api_schema``
+(the pydantic model just above each block) declares its shape, from which the OpenAPI
+document types the body on Newsroom's endpoints and on Wagtail's own page schemas
+(``news.schemas.body_schema``). API v3, v2, preview, feeds and search all reach it through
+``NewsPage.body``. Referenced objects (images, people,
 organisations, pages, documents) are fetched in bulk by the active ``Resolver`` (see
 ``news.representation``) so that a post of 100 blocks costs the same queries as one of 10.
 """
@@ -9,10 +12,12 @@ organisations, pages, documents) are fetched in bulk by the active ``Resolver`` 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorList
 from django.utils.text import slugify
+from pydantic import Field
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.contrib.table_block.blocks import TableBlock as WagtailTableBlock
@@ -20,6 +25,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from news import representation as rep
+from news.schemas import Image, OrganisationRef, PersonRef, Strict, body_schema
 
 PARAGRAPH_FEATURES = [
     "bold",
@@ -82,7 +88,13 @@ def _first_live(model):
 # --- Text -----------------------------------------------------------------------------------
 
 
+class ParagraphValue(Strict):
+    html: str = Field(description="Sanitised HTML: frontend paths, download URLs, <img> tags.")
+
+
 class ParagraphBlock(blocks.RichTextBlock):
+    api_schema = ParagraphValue
+
     def __init__(self, **kwargs):
         kwargs.setdefault("features", PARAGRAPH_FEATURES)
         super().__init__(**kwargs)
@@ -101,7 +113,15 @@ class ParagraphBlock(blocks.RichTextBlock):
         template = "news/blocks/paragraph.html"
 
 
+class HeadingValue(Strict):
+    text: str
+    level: Literal["h2", "h3", "h4"]
+    anchor: str
+
+
 class HeadingBlock(blocks.StructBlock):
+    api_schema = HeadingValue
+
     text = blocks.CharBlock(max_length=200)
     level = blocks.ChoiceBlock(
         choices=[("h2", "Section (H2)"), ("h3", "Sub-section (H3)"), ("h4", "Minor (H4)")],
@@ -143,7 +163,18 @@ class HeadingBlock(blocks.StructBlock):
 # --- Media ----------------------------------------------------------------------------------
 
 
+class ImageValue(Strict):
+    image: Image | None
+    alt: str
+    caption: str
+    credit: str
+    alignment: Literal["full", "left", "right"]
+    max_width: int | None
+
+
 class ImageBlock(blocks.StructBlock):
+    api_schema = ImageValue
+
     image = ResolvedImageChooserBlock()
     alt_text = blocks.CharBlock(
         required=False,
@@ -208,7 +239,18 @@ class ImageBlock(blocks.StructBlock):
         template = "news/blocks/image.html"
 
 
+class EmbedValue(Strict):
+    url: str
+    provider: Literal["youtube", "vimeo", ""]
+    video_id: str
+    embed_url: str
+    title: str
+    caption: str
+
+
 class VideoEmbedBlock(blocks.StructBlock):
+    api_schema = EmbedValue
+
     url = blocks.URLBlock(help_text="The video's page on YouTube or Vimeo.")
     title = blocks.CharBlock(
         required=False, max_length=200, help_text="What the video is; used as its accessible name."
@@ -249,7 +291,14 @@ class VideoEmbedBlock(blocks.StructBlock):
 # --- People and organisations ---------------------------------------------------------------
 
 
+class QuoteValue(Strict):
+    text: str
+    attribution: PersonRef
+
+
 class QuoteBlock(blocks.StructBlock):
+    api_schema = QuoteValue
+
     text = blocks.TextBlock(help_text="The quotation, without quotation marks.")
     person = ResolvedSnippetChooserBlock(
         "news.Person",
@@ -309,7 +358,14 @@ class QuoteBlock(blocks.StructBlock):
         template = "news/blocks/quote.html"
 
 
+class BioValue(Strict):
+    heading: str
+    person: PersonRef | None
+
+
 class BioBlock(blocks.StructBlock):
+    api_schema = BioValue
+
     person = ResolvedSnippetChooserBlock("news.Person")
     heading = blocks.CharBlock(
         required=False, max_length=200, help_text='Optional, e.g. "About the author".'
@@ -334,7 +390,16 @@ class BioBlock(blocks.StructBlock):
         template = "news/blocks/bio.html"
 
 
+class BoilerplateValue(Strict):
+    heading: str = Field(description='"About <name>".')
+    organisation: OrganisationRef | None
+    html: str = Field(description="The organisation's current published boilerplate.")
+    legal_notice_html: str
+
+
 class BoilerplateBlock(blocks.StructBlock):
+    api_schema = BoilerplateValue
+
     organisation = ResolvedSnippetChooserBlock(
         "news.Organisation",
         help_text='Shows "About <name>" with the organisation\'s current published boilerplate.',
@@ -376,7 +441,15 @@ class BoilerplateBlock(blocks.StructBlock):
 # --- Actions, code, tables ------------------------------------------------------------------
 
 
+class CallToActionValue(Strict):
+    label: str
+    url: str
+    is_external: bool
+
+
 class CallToActionBlock(blocks.StructBlock):
+    api_schema = CallToActionValue
+
     label = blocks.CharBlock(max_length=80, help_text='The button text, e.g. "Read the report".')
     page = ResolvedPageChooserBlock(required=False, help_text="A page on this site…")
     url = blocks.URLBlock(required=False, help_text="…or an address elsewhere. Exactly one.")
@@ -429,7 +502,14 @@ CODE_LANGUAGES = [
 ]
 
 
+class CodeValue(Strict):
+    language: str
+    code: str
+
+
 class CodeBlock(blocks.StructBlock):
+    api_schema = CodeValue
+
     language = blocks.ChoiceBlock(choices=CODE_LANGUAGES, default="text")
     code = blocks.TextBlock(help_text="Pasted as is; whitespace is kept.")
 
@@ -444,7 +524,16 @@ class CodeBlock(blocks.StructBlock):
         template = "news/blocks/code.html"
 
 
+class TableValue(Strict):
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+    first_column_is_header: bool
+
+
 class TableBlock(WagtailTableBlock):
+    api_schema = TableValue
+
     def clean(self, value):
         value = super().clean(value)
         rows = (value or {}).get("data") or []
@@ -478,6 +567,11 @@ class TableBlock(WagtailTableBlock):
 
 
 class NewsBodyBlock(blocks.StreamBlock):
+    """A post's body. Its JSON is the same whoever asks for it: Newsroom's serializers render
+    it inside their ``Resolver``; Wagtail's own v2/v3 serialisers call this without one, and
+    then one is started here, so the body is still loaded in bulk (constant queries) and shows
+    only what readers may see (published snippets, visible pages, public documents)."""
+
     paragraph = ParagraphBlock()
     heading = HeadingBlock()
     image = ImageBlock()
@@ -491,3 +585,13 @@ class NewsBodyBlock(blocks.StreamBlock):
 
     class Meta:
         help_text = "Compose the post from these blocks; each explains itself when chosen."
+
+    def get_api_representation(self, value, context=None):
+        if rep.active_resolver() is None:
+            request = (context or {}).get("request")
+            return rep.stream_data(value, request=request)
+        return super().get_api_representation(value, context)
+
+
+#: The JSON schema of one body item (``{"type", "value", "id"}``), derived from the blocks.
+BODY_ITEM_SCHEMA = body_schema(NewsBodyBlock())

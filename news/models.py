@@ -18,6 +18,7 @@ from wagtail_headless_preview.models import HeadlessMixin
 
 from news import representation as rep
 from news.api_cache import ContentGeneration  # noqa: F401 (registers the model)
+from news.api_fields import news_page_read_fields
 from news.blocks import NewsBodyBlock
 from news.snippets import NewsCategory, Organisation, Person  # noqa: F401 (models of this app)
 from news.webhooks import DeliveryLog  # noqa: F401 (registers the model)
@@ -119,10 +120,11 @@ class NewsPage(HeadlessMixin, Page):
         APIField("reading_time"),
         APIField("tags"),
         APIField("canonical_url", writable=True),
-        # Read: the resolved body (as every Newsroom endpoint gives it). Write: the stored
-        # form ({"type", "value"} items with ids for choosers), validated block by block.
-        APIField("body", serializer=rep.ResolvedStreamField()),
+        # Read: the resolved body, as every Newsroom endpoint gives it (news.api_fields).
+        # Write: the stored form ({"type", "value"} items with chooser ids), validated.
         APIField("body", writable=True),
+        # Read-only, from the same page JSON as Newsroom's endpoints (typed in v3).
+        *news_page_read_fields(),
     ]
 
     search_fields = [

@@ -86,6 +86,17 @@ def reader_visible(queryset: QuerySet, *, now: Any = None) -> QuerySet:
     )
 
 
+def public_documents(queryset: QuerySet) -> QuerySet:
+    """Documents outside every collection view restriction (a restricted collection's
+    documents are private, and so are those of its descendants)."""
+    from wagtail.models import CollectionViewRestriction
+
+    restricted = CollectionViewRestriction.objects.filter(
+        collection__path=Substr(OuterRef("collection__path"), 1, Length("collection__path"))
+    )
+    return queryset.exclude(Exists(restricted))
+
+
 # --- The resolver ---------------------------------------------------------------------------
 
 RICH_TEXT_REF = re.compile(r"<(?:a|embed)\b([^>]*)>")
@@ -206,6 +217,8 @@ class Resolver:
         queryset = key._default_manager.filter(pk__in=ids)
         if key is Page:
             queryset = queryset if self.include_drafts else reader_visible(queryset)
+        elif key is document_model()._meta.concrete_model:
+            queryset = public_documents(queryset)
         elif hasattr(key, "live") and not self.include_drafts:
             queryset = queryset.filter(live=True)
         if adjust is not None:
@@ -758,12 +771,20 @@ def parse_video_url(url: str) -> dict | None:
 
 
 def stream_data(stream_value, *, request=None) -> list[dict]:
-    """A StreamField value as JSON, everything it refers to loaded in bulk first."""
+    """A StreamField value as JSON, everything it refers to loaded in bulk first.
+
+    The value is rebuilt from its raw data: a StreamValue that was read before (by search
+    indexing, a word count, Wagtail's own serialiser) may hold chooser objects loaded without
+    the resolver, drafts included.
+    """
     resolver = active_resolver() or Resolver(request=request)
-    resolver.collect_stream(stream_value.stream_block, stream_value.raw_data)
+    stream_block = stream_value.stream_block
+    raw_data = list(stream_value.raw_data)
+    resolver.collect_stream(stream_block, raw_data)
     resolver.load()
     with resolving(resolver):
-        return stream_value.stream_block.get_api_representation(stream_value, context={})
+        fresh = stream_block.to_python(raw_data)
+        return stream_block.get_api_representation(fresh, context={})
 
 
 class ResolvedStreamField(DRFField):

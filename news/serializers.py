@@ -28,7 +28,7 @@ def news_queryset(*, now: Any = None) -> QuerySet[NewsPage]:
     """Live, public, unexpired news posts with what a card needs, newest first."""
     return (
         rep.reader_visible(NewsPage.objects.all(), now=now)
-        .select_related("category")
+        .select_related("category", "locale")
         .order_by("-date", "-pk")
     )
 
@@ -256,13 +256,6 @@ def _cached_related(page: NewsPage, request) -> tuple[list[int], list[NewsPage] 
     return related_ids, rows
 
 
-def related_posts(page: NewsPage, limit: int = RELATED_POSTS) -> list[NewsPage]:
-    """Up to ``limit`` live posts sharing an organisation or a tag with ``page``, as cards."""
-    related = _related_rows(page, limit)
-    prefetch_related_objects(related, *card_prefetches())
-    return related
-
-
 def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> dict[str, Any]:
     """The full JSON of any page type: the same code path for published pages and previews.
 
@@ -271,14 +264,6 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
     — then its card data and its related posts' are prefetched together (fewest queries).
     """
     resolver = rep.Resolver(request=request, include_drafts=include_drafts)
-    data: dict[str, Any] = {
-        "id": page.pk,
-        "type": f"{page._meta.app_label}.{page.__class__.__name__}",
-        "title": page.title,
-        "slug": page.slug,
-        "path": "",
-        "seo": {},
-    }
     if isinstance(page, NewsPage):
         keys = None if include_drafts or not page.pk else _card_keys([page.pk], request)
         if keys is not None:
@@ -303,34 +288,95 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
             )
         for card_page in own + related:
             _want_card_images(resolver, card_page)
-        resolver.want_image(page.feature_image_id, social=True)
-        resolver.collect_stream(page.body.stream_block, page.body.raw_data)
+        _want_page(resolver, page)
         resolver.load()
         with rep.resolving(resolver):
             built = {card_page.pk: _card(card_page) for card_page in own + related}
             _cache_set(keys, built)
             cards.update(built)
-            data.update(cards[page.pk] if page.pk else built[None])
-            data["body"] = page.body.stream_block.get_api_representation(page.body, context={})
-            data["related"] = [cards[pk] for pk in related_ids if pk in cards]
-            data["seo"] = _seo(page)
-    else:
+            card = cards[page.pk] if page.pk else built[None]
+            return _news_page_data(page, card, [cards[pk] for pk in related_ids if pk in cards])
+    with rep.resolving(resolver):
+        data = _base_data(page)
         for field in ("intro", "tagline"):
             if hasattr(page, field):
                 value = getattr(page, field)
                 data[field] = rep.rich_text_html(value) if field == "intro" else value
-        with rep.resolving(resolver):
-            data["seo"] = _seo(page)
-    with rep.resolving(resolver):
-        data["path"] = rep.page_path(page) if page.pk else ""
-    data["meta"] = {
-        "first_published_at": page.first_published_at.isoformat()
-        if page.first_published_at
-        else None,
-        "last_published_at": page.last_published_at.isoformat() if page.last_published_at else None,
-        "locale": "en",
+        return data
+
+
+def _want_page(resolver: rep.Resolver, page: NewsPage) -> None:
+    """Note what a post's own JSON refers to beyond its card: social image, body."""
+    resolver.want_image(page.feature_image_id, social=True)
+    resolver.collect_stream(page.body.stream_block, page.body.raw_data)
+
+
+def _base_data(page: Page) -> dict[str, Any]:
+    """What every page's JSON has (inside the active resolver)."""
+    locale = getattr(page, "locale", None)
+    return {
+        "id": page.pk,
+        "type": f"{page._meta.app_label}.{page.__class__.__name__}",
+        "title": page.title,
+        "slug": page.slug,
+        "path": rep.page_path(page) if page.pk else "",
+        "seo": _seo(page),
+        "meta": {
+            "first_published_at": page.first_published_at.isoformat()
+            if page.first_published_at
+            else None,
+            "last_published_at": page.last_published_at.isoformat()
+            if page.last_published_at
+            else None,
+            "locale": locale.language_code if locale is not None else "",
+        },
     }
+
+
+def _news_page_data(page: NewsPage, card: dict, related: list[dict]) -> dict[str, Any]:
+    data = _base_data(page)
+    data.update(card)
+    data["path"] = rep.page_path(page) if page.pk else ""
+    data["body"] = page.body.stream_block.get_api_representation(page.body, context={})
+    data["related"] = related
     return data
+
+
+def page_details(pages: Sequence[NewsPage], *, request=None) -> list[dict[str, Any]]:
+    """``page_detail`` of many posts with one Resolver, without related posts (``[]``): for
+    listings that show whole posts (API v2 with ``fields=body``), in a constant number of
+    queries whatever the number of posts and blocks."""
+    resolver = rep.Resolver(request=request)
+    bare = [page for page in pages if _is_bare(page)]
+    if bare:
+        prefetch_related_objects(bare, *card_prefetches())
+    for page in pages:
+        _want_card_images(resolver, page)
+        _want_page(resolver, page)
+    resolver.load()
+    with rep.resolving(resolver):
+        return [_news_page_data(page, _card(page), []) for page in pages]
+
+
+def detail_for(page: Page, request=None) -> dict[str, Any]:
+    """The page's Newsroom JSON, built once per page object: Wagtail's own serialisers read
+    several fields of it (``news.api_fields``). ``attach_details`` fills it in bulk."""
+    detail = getattr(page, "_newsroom_detail", None)
+    if detail is None:
+        detail = page_detail(page, request=request)
+        page._newsroom_detail = detail
+    return detail
+
+
+def attach_details(pages: Sequence[Page], *, request=None) -> None:
+    """Build the Newsroom JSON of every NewsPage in ``pages`` at once (see ``page_details``)."""
+    todo = [
+        page
+        for page in pages
+        if isinstance(page, NewsPage) and getattr(page, "_newsroom_detail", None) is None
+    ]
+    for page, detail in zip(todo, page_details(todo, request=request), strict=True):
+        page._newsroom_detail = detail
 
 
 def _seo(page: Page) -> dict[str, Any]:

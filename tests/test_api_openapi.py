@@ -7,6 +7,8 @@ drift apart: Newsroom's schemas forbid unknown keys, so an extra or missing fiel
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
@@ -50,6 +52,21 @@ def assert_valid(document: dict, path: str, payload, status: str = "200") -> Non
     validator = Draft202012Validator(response_schema(document, path, status))
     errors = sorted(validator.iter_errors(payload), key=lambda e: list(e.path))
     assert not errors, f"{path}: " + "; ".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
+
+
+def _reject_duplicates(pairs):
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    assert not duplicates, f"duplicate keys in one JSON object: {duplicates}"
+    return dict(pairs)
+
+
+def test_served_document_has_no_duplicate_keys(client):
+    """Strict parsers (openapi-typescript, Redocly) refuse an object with a repeated key;
+    Python's json keeps the last one silently, so parse the served bytes strictly."""
+    body = client.get("/api/v3/openapi.json").content
+    parsed = json.loads(body, object_pairs_hook=_reject_duplicates)
+    assert parsed["paths"]["/api/v3/news/"]["get"]["responses"]["400"]
 
 
 def test_document_is_valid_openapi_31(document):

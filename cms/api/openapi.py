@@ -16,11 +16,14 @@
   and 401/403 on those that need a token. Those answers are added (the ``Problem`` schema).
 - Wagtail's ``find`` operations answer with a 302 redirect to the object's detail URL.
 - Every operation may answer 400 (see ``fix_document``).
+- Django Ninja keys responses by integer status, so a string key added afterwards (``"400"``)
+  would be a *second* ``"400"`` in the served JSON: strict parsers (openapi-typescript,
+  Redocly, Spectral) refuse duplicate keys, while Python's ``json`` silently keeps the last.
+  Every status key is made a string first, merging the two.
 - Wagtail's listings refuse an ``offset`` over ``cms.api.stock.MAX_OFFSET`` (400): the
   document states that maximum.
-- Strict tools (``@redocly/cli lint``, openapi-typescript: docs/contract.md) refuse duplicate
-  JSON keys and want a security requirement on every operation or at the root: response
-  statuses are normalised to strings, and the root says "no authentication".
+- Strict linters (``@redocly/cli lint``: docs/contract.md) want a security requirement on
+  every operation or at the root: the root says "no authentication" (``{}``).
 """
 
 from __future__ import annotations
@@ -92,6 +95,14 @@ def _complete_stock_operation(operation: dict[str, Any]) -> None:
             parameter.get("schema", {}).setdefault("maximum", MAX_OFFSET)
 
 
+def _string_status_keys(operation: dict[str, Any]) -> None:
+    """One key per status: ``400`` and ``"400"`` merged (the integer one is Ninja's own)."""
+    responses: dict[str, Any] = {}
+    for status, response in operation.get("responses", {}).items():
+        responses.setdefault(str(status), response)
+    operation["responses"] = responses
+
+
 def fix_document(document: dict[str, Any]) -> dict[str, Any]:
     schemes = document.get("components", {}).get("securitySchemes", {})
     schemes.pop(ANONYMOUS, None)
@@ -103,11 +114,7 @@ def fix_document(document: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             if not isinstance(operation, dict):
                 continue
-            # Django Ninja keys responses by integer status, the OpenAPI document by string:
-            # both would be serialised as the same JSON key (strict parsers refuse duplicate
-            # keys), so every status becomes its string before anything is added.
-            if "responses" in operation:
-                operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
+            _string_status_keys(operation)
             _fix_error_media_types(operation)
             # Any request under /api/ may be refused with a 400 before its view runs (a NUL
             # in a query parameter: cms.api.middleware), and Newsroom's views refuse unknown
