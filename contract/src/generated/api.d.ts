@@ -1011,6 +1011,147 @@ export interface components {
             /** Detail */
             detail?: string | null;
         };
+        /** BioBlock */
+        BioBlock: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "bio";
+            value: components["schemas"]["BioValue"];
+            /** Id */
+            id?: string | null;
+        };
+        /** BioValue */
+        BioValue: {
+            /** Heading */
+            heading: string;
+            person: components["schemas"]["PersonRef"] | null;
+        };
+        /** BoilerplateBlock */
+        BoilerplateBlock: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "boilerplate";
+            value: components["schemas"]["BoilerplateValue"];
+            /** Id */
+            id?: string | null;
+        };
+        /** BoilerplateValue */
+        BoilerplateValue: {
+            /**
+             * Heading
+             * @description "About <name>".
+             */
+            heading: string;
+            organisation: components["schemas"]["OrganisationRef"] | null;
+            /**
+             * Html
+             * @description The organisation's current published boilerplate.
+             */
+            html: string;
+            /** Legal Notice Html */
+            legal_notice_html: string;
+        };
+        /** CallToActionBlock */
+        CallToActionBlock: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call_to_action";
+            value: components["schemas"]["CallToActionValue"];
+            /** Id */
+            id?: string | null;
+        };
+        /** CallToActionValue */
+        CallToActionValue: {
+            /** Label */
+            label: string;
+            /** Url */
+            url: string;
+            /** Is External */
+            is_external: boolean;
+        };
+        /** Category */
+        Category: {
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+        };
+        /** CodeBlock */
+        CodeBlock: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "code";
+            value: components["schemas"]["CodeValue"];
+            /** Id */
+            id?: string | null;
+        };
+        /** CodeValue */
+        CodeValue: {
+            /** Language */
+            language: string;
+            /** Code */
+            code: string;
+        };
+        /** EmbedBlock */
+        EmbedBlock: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "embed";
+            value: components["schemas"]["EmbedValue"];
+            /** Id */
+            id?: string | null;
+        };
+        /** EmbedValue */
+        EmbedValue: {
+            /** Url */
+            url: string;
+            /**
+             * Provider
+             * @enum {string}
+             */
+            provider: "youtube" | "vimeo" | "";
+            /** Video Id */
+            video_id: string;
+            /** Embed Url */
+            embed_url: string;
+            /** Title */
+            title: string;
+            /** Caption */
+            caption: string;
+        };
+        /** HeadingBlock */
+        HeadingBlock: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "heading";
+            value: components["schemas"]["HeadingValue"];
+            /** Id */
+            id?: string | null;
+        };
+        /** HeadingValue */
+        HeadingValue: {
+            /** Text */
+            text: string;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "h2" | "h3" | "h4";
+            /** Anchor */
+            anchor: string;
+        };
         /** HomePageMetaSchema */
         HomePageMetaSchema: {
             /**
@@ -1046,6 +1187,105 @@ export interface components {
             id: number;
             /** Title */
             title: string;
+        };
+        /** Image */
+        Image: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Alt */
+            alt: string;
+            /**
+             * Width
+             * @description Width of the original image.
+             */
+            width: number;
+            /**
+             * Height
+             * @description Height of the original image.
+             */
+            height: number;
+            /**
+             * Src
+             * @description A middle-sized rendition, for <img src> (absolute URL).
+             */
+            src: string;
+            /**
+             * Renditions
+             * @description Every width in the original format and WebP.
+             */
+            renditions: components["schemas"]["Rendition"][];
+            /** Srcset */
+            srcset: string;
+            /** Srcset Webp */
+            srcset_webp: string;
+        };
+        /** ImageBlock */
+        ImageBlock: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "image";
+            value: components["schemas"]["ImageValue"];
+            /** Id */
+            id?: string | null;
+        };
+        /** ImageValue */
+        ImageValue: {
+            image: components["schemas"]["Image"] | null;
+            /** Alt */
+            alt: string;
+            /** Caption */
+            caption: string;
+            /** Credit */
+            credit: string;
+            /**
+             * Alignment
+             * @enum {string}
+             */
+            alignment: "full" | "left" | "right";
+            /** Max Width */
+            max_width: number | null;
+        };
+        /** NewsCard */
+        NewsCard: {
+            /** Id */
+            id: number;
+            /**
+             * Type
+             * @constant
+             */
+            type: "news.NewsPage";
+            /** Title */
+            title: string;
+            /** Subtitle */
+            subtitle: string;
+            /**
+             * Path
+             * @description Path on the frontend, e.g. /news/some-post/.
+             */
+            path: string;
+            /** Date */
+            date: string | null;
+            /** Summary */
+            summary: string;
+            feature_image: components["schemas"]["Image"] | null;
+            /** Authors */
+            authors: components["schemas"]["PersonRef"][];
+            /** Byline */
+            byline: string;
+            category: components["schemas"]["Category"] | null;
+            /** Tags */
+            tags: string[];
+            /** Organisations */
+            organisations: components["schemas"]["OrganisationBrief"][];
+            /**
+             * Reading Time
+             * @description Minutes.
+             */
+            reading_time: number;
         };
         /** NewsIndexPageMetaSchema */
         NewsIndexPageMetaSchema: {
@@ -1161,7 +1401,47 @@ export interface components {
              * Body
              * @default []
              */
-            body: unknown[];
+            body: (components["schemas"]["ParagraphBlock"] | components["schemas"]["HeadingBlock"] | components["schemas"]["ImageBlock"] | components["schemas"]["QuoteBlock"] | components["schemas"]["BioBlock"] | components["schemas"]["BoilerplateBlock"] | components["schemas"]["CallToActionBlock"] | components["schemas"]["EmbedBlock"] | components["schemas"]["CodeBlock"] | components["schemas"]["TableBlock"])[];
+            /** Path */
+            path?: string | null;
+            /** Authors */
+            authors?: components["schemas"]["PersonRef"][] | null;
+            feature_image?: components["schemas"]["Image"] | null;
+            category?: components["schemas"]["Category"] | null;
+            /** Organisations */
+            organisations?: components["schemas"]["OrganisationBrief"][] | null;
+            seo?: components["schemas"]["Seo"] | null;
+            /** Related */
+            related?: components["schemas"]["NewsCard"][] | null;
+        };
+        /** OrganisationBrief */
+        OrganisationBrief: {
+            /** Id */
+            id: number;
+            /** Slug */
+            slug: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * OrganisationRef
+         * @description An organisation inside a person, quote or boilerplate block (id null: typed by hand).
+         */
+        OrganisationRef: {
+            /** Id */
+            id: number | null;
+            /** Slug */
+            slug: string;
+            /** Name */
+            name: string;
+            /** Website */
+            website: string;
+            /**
+             * Membership Level
+             * @enum {string}
+             */
+            membership_level: "premier" | "general" | "associate" | "none";
+            logo: components["schemas"]["Image"] | null;
         };
         /** PageMetaSchema */
         PageMetaSchema: {
@@ -1199,6 +1479,84 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** ParagraphBlock */
+        ParagraphBlock: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "paragraph";
+            value: components["schemas"]["ParagraphValue"];
+            /** Id */
+            id?: string | null;
+        };
+        /** ParagraphValue */
+        ParagraphValue: {
+            /**
+             * Html
+             * @description Sanitised HTML: frontend paths, download URLs, <img> tags.
+             */
+            html: string;
+        };
+        /**
+         * PersonRef
+         * @description A person (id null when a quote is attributed by name only).
+         */
+        PersonRef: {
+            /** Id */
+            id: number | null;
+            /** Slug */
+            slug: string;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+            organisation: components["schemas"]["OrganisationRef"] | null;
+            headshot: components["schemas"]["Image"] | null;
+            /** Bio Html */
+            bio_html: string;
+        };
+        /** QuoteBlock */
+        QuoteBlock: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "quote";
+            value: components["schemas"]["QuoteValue"];
+            /** Id */
+            id?: string | null;
+        };
+        /** QuoteValue */
+        QuoteValue: {
+            /** Text */
+            text: string;
+            attribution: components["schemas"]["PersonRef"];
+        };
+        /** Rendition */
+        Rendition: {
+            /** Url */
+            url: string;
+            /** Width */
+            width: number;
+            /** Height */
+            height: number;
+            /**
+             * Format
+             * @description jpeg, png, gif, webp…
+             */
+            format: string;
+        };
+        /** Seo */
+        Seo: {
+            /** Title */
+            title: string;
+            /** Description */
+            description: string;
+            /** Canonical Url */
+            canonical_url: string;
+            social_image: components["schemas"]["SocialImage"] | null;
+        };
         /** SimpleBasePageMetaSchema */
         SimpleBasePageMetaSchema: {
             /** Type */
@@ -1217,6 +1575,37 @@ export interface components {
             id: number;
             /** Title */
             title: string;
+        };
+        /** SocialImage */
+        SocialImage: {
+            /** Url */
+            url: string;
+            /** Width */
+            width: number;
+            /** Height */
+            height: number;
+        };
+        /** TableBlock */
+        TableBlock: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "table";
+            value: components["schemas"]["TableValue"];
+            /** Id */
+            id?: string | null;
+        };
+        /** TableValue */
+        TableValue: {
+            /** Caption */
+            caption: string;
+            /** Header */
+            header: string[];
+            /** Rows */
+            rows: string[][];
+            /** First Column Is Header */
+            first_column_is_header: boolean;
         };
         /** HomePageCreateMetaSchema */
         HomePageCreateMetaSchema: {
@@ -2029,84 +2418,6 @@ export interface components {
             /** Focal Point Height */
             focal_point_height?: number | null;
         };
-        /** Category */
-        Category: {
-            /** Name */
-            name: string;
-            /** Slug */
-            slug: string;
-        };
-        /** Image */
-        Image: {
-            /** Id */
-            id: number;
-            /** Title */
-            title: string;
-            /** Alt */
-            alt: string;
-            /**
-             * Width
-             * @description Width of the original image.
-             */
-            width: number;
-            /**
-             * Height
-             * @description Height of the original image.
-             */
-            height: number;
-            /**
-             * Src
-             * @description A middle-sized rendition, for <img src>.
-             */
-            src: string;
-            /**
-             * Renditions
-             * @description Every width in the original format and WebP.
-             */
-            renditions: components["schemas"]["Rendition"][];
-            /** Srcset */
-            srcset: string;
-            /** Srcset Webp */
-            srcset_webp: string;
-        };
-        /** NewsCard */
-        NewsCard: {
-            /** Id */
-            id: number;
-            /**
-             * Type
-             * @constant
-             */
-            type: "news.NewsPage";
-            /** Title */
-            title: string;
-            /** Subtitle */
-            subtitle: string;
-            /**
-             * Path
-             * @description Path on the frontend, e.g. /news/some-post/.
-             */
-            path: string;
-            /** Date */
-            date: string | null;
-            /** Summary */
-            summary: string;
-            feature_image: components["schemas"]["Image"] | null;
-            /** Authors */
-            authors: components["schemas"]["PersonRef"][];
-            /** Byline */
-            byline: string;
-            category: components["schemas"]["Category"] | null;
-            /** Tags */
-            tags: string[];
-            /** Organisations */
-            organisations: components["schemas"]["OrganisationBrief"][];
-            /**
-             * Reading Time
-             * @description Minutes.
-             */
-            reading_time: number;
-        };
         /** NewsList */
         NewsList: {
             /** Count */
@@ -2117,67 +2428,6 @@ export interface components {
             offset: number;
             /** Items */
             items: components["schemas"]["NewsCard"][];
-        };
-        /** OrganisationBrief */
-        OrganisationBrief: {
-            /** Id */
-            id: number;
-            /** Slug */
-            slug: string;
-            /** Name */
-            name: string;
-        };
-        /**
-         * OrganisationRef
-         * @description An organisation inside a person, quote or boilerplate block (id null: typed by hand).
-         */
-        OrganisationRef: {
-            /** Id */
-            id: number | null;
-            /** Slug */
-            slug: string;
-            /** Name */
-            name: string;
-            /** Website */
-            website: string;
-            /**
-             * Membership Level
-             * @enum {string}
-             */
-            membership_level: "premier" | "general" | "associate" | "none";
-            logo: components["schemas"]["Image"] | null;
-        };
-        /**
-         * PersonRef
-         * @description A person (id null when a quote is attributed by name only).
-         */
-        PersonRef: {
-            /** Id */
-            id: number | null;
-            /** Slug */
-            slug: string;
-            /** Name */
-            name: string;
-            /** Role */
-            role: string;
-            organisation: components["schemas"]["OrganisationRef"] | null;
-            headshot: components["schemas"]["Image"] | null;
-            /** Bio Html */
-            bio_html: string;
-        };
-        /** Rendition */
-        Rendition: {
-            /** Url */
-            url: string;
-            /** Width */
-            width: number;
-            /** Height */
-            height: number;
-            /**
-             * Format
-             * @description jpeg, png, gif, webp…
-             */
-            format: string;
         };
         /** ErrorItem */
         ErrorItem: {
@@ -2208,168 +2458,6 @@ export interface components {
             detail: string;
             /** Errors */
             errors?: components["schemas"]["ErrorItem"][] | null;
-        };
-        /** BioBlock */
-        BioBlock: {
-            /** Id */
-            id?: string | null;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "bio";
-            value: components["schemas"]["BioValue"];
-        };
-        /** BioValue */
-        BioValue: {
-            /** Heading */
-            heading: string;
-            person: components["schemas"]["PersonRef"] | null;
-        };
-        /** BoilerplateBlock */
-        BoilerplateBlock: {
-            /** Id */
-            id?: string | null;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "boilerplate";
-            value: components["schemas"]["BoilerplateValue"];
-        };
-        /** BoilerplateValue */
-        BoilerplateValue: {
-            /**
-             * Heading
-             * @description "About <name>".
-             */
-            heading: string;
-            organisation: components["schemas"]["OrganisationRef"] | null;
-            /**
-             * Html
-             * @description The organisation's current published boilerplate.
-             */
-            html: string;
-            /** Legal Notice Html */
-            legal_notice_html: string;
-        };
-        /** CallToActionBlock */
-        CallToActionBlock: {
-            /** Id */
-            id?: string | null;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "call_to_action";
-            value: components["schemas"]["CallToActionValue"];
-        };
-        /** CallToActionValue */
-        CallToActionValue: {
-            /** Label */
-            label: string;
-            /** Url */
-            url: string;
-            /** Is External */
-            is_external: boolean;
-        };
-        /** CodeBlock */
-        CodeBlock: {
-            /** Id */
-            id?: string | null;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "code";
-            value: components["schemas"]["CodeValue"];
-        };
-        /** CodeValue */
-        CodeValue: {
-            /** Language */
-            language: string;
-            /** Code */
-            code: string;
-        };
-        /** EmbedBlock */
-        EmbedBlock: {
-            /** Id */
-            id?: string | null;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "embed";
-            value: components["schemas"]["EmbedValue"];
-        };
-        /** EmbedValue */
-        EmbedValue: {
-            /** Url */
-            url: string;
-            /**
-             * Provider
-             * @enum {string}
-             */
-            provider: "youtube" | "vimeo" | "";
-            /** Video Id */
-            video_id: string;
-            /** Embed Url */
-            embed_url: string;
-            /** Title */
-            title: string;
-            /** Caption */
-            caption: string;
-        };
-        /** HeadingBlock */
-        HeadingBlock: {
-            /** Id */
-            id?: string | null;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "heading";
-            value: components["schemas"]["HeadingValue"];
-        };
-        /** HeadingValue */
-        HeadingValue: {
-            /** Text */
-            text: string;
-            /**
-             * Level
-             * @enum {string}
-             */
-            level: "h2" | "h3" | "h4";
-            /** Anchor */
-            anchor: string;
-        };
-        /** ImageBlock */
-        ImageBlock: {
-            /** Id */
-            id?: string | null;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "image";
-            value: components["schemas"]["ImageValue"];
-        };
-        /** ImageValue */
-        ImageValue: {
-            image: components["schemas"]["Image"] | null;
-            /** Alt */
-            alt: string;
-            /** Caption */
-            caption: string;
-            /** Credit */
-            credit: string;
-            /**
-             * Alignment
-             * @enum {string}
-             */
-            alignment: "full" | "left" | "right";
-            /** Max Width */
-            max_width: number | null;
         };
         /** NewsPageDetail */
         NewsPageDetail: {
@@ -2426,85 +2514,11 @@ export interface components {
             first_published_at: string | null;
             /** Last Published At */
             last_published_at: string | null;
-            /** Locale */
+            /**
+             * Locale
+             * @description The page's locale, e.g. en or en-gb.
+             */
             locale: string;
-        };
-        /** ParagraphBlock */
-        ParagraphBlock: {
-            /** Id */
-            id?: string | null;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "paragraph";
-            value: components["schemas"]["ParagraphValue"];
-        };
-        /** ParagraphValue */
-        ParagraphValue: {
-            /**
-             * Html
-             * @description Sanitised HTML: frontend paths, download URLs, <img> tags.
-             */
-            html: string;
-        };
-        /** QuoteBlock */
-        QuoteBlock: {
-            /** Id */
-            id?: string | null;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "quote";
-            value: components["schemas"]["QuoteValue"];
-        };
-        /** QuoteValue */
-        QuoteValue: {
-            /** Text */
-            text: string;
-            attribution: components["schemas"]["PersonRef"];
-        };
-        /** Seo */
-        Seo: {
-            /** Title */
-            title: string;
-            /** Description */
-            description: string;
-            /** Canonical Url */
-            canonical_url: string;
-            social_image: components["schemas"]["SocialImage"] | null;
-        };
-        /** SocialImage */
-        SocialImage: {
-            /** Url */
-            url: string;
-            /** Width */
-            width: number;
-            /** Height */
-            height: number;
-        };
-        /** TableBlock */
-        TableBlock: {
-            /** Id */
-            id?: string | null;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "table";
-            value: components["schemas"]["TableValue"];
-        };
-        /** TableValue */
-        TableValue: {
-            /** Caption */
-            caption: string;
-            /** Header */
-            header: string[];
-            /** Rows */
-            rows: string[][];
-            /** First Column Is Header */
-            first_column_is_header: boolean;
         };
         /**
          * BasicPageDetail
@@ -2790,7 +2804,7 @@ export interface components {
             height: number;
             /**
              * Src
-             * @description A middle-sized rendition, for <img src>.
+             * @description A middle-sized rendition, for <img src> (absolute URL).
              */
             src: string;
             /**
