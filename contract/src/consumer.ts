@@ -3,7 +3,7 @@
  * openapi-typescript generates from the served /api/v3/openapi.json (docs/contract.md).
  *
  * "newsroom-api" is mapped by tsconfig.json to src/generated/api.d.ts (regenerate it with
- * `npm run types`); tests/test_api_contract_tools.py maps it to types freshly generated from
+ * `./regenerate.sh`); tests/test_api_contract_tools.py maps it to types freshly generated from
  * the document the code serves, so a change of the document that breaks this file fails there.
  */
 import createClient from "openapi-fetch";
