@@ -21,6 +21,9 @@ v3.description = (
     "Wagtail's API v3 with Newsroom's endpoints: news cards and fully resolved posts, route "
     "lookup by path, organisations, persons, feeds. Errors are application/problem+json."
 )
+# Paths start with /api/v3/: the server is the site serving this document (OpenAPI's relative
+# server URL), so generated clients need only a base URL (strict linters refuse no servers).
+v3.servers = [{"url": "/", "description": "The site serving this document"}]
 v3.add_router("/news/", news.router)
 v3.add_router("/route/", news.route_router)
 v3.add_router("/organisations/", people.organisations_router)
