@@ -4,10 +4,11 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
-from wagtail_headless_preview.models import HeadlessMixin
+
+from news.preview_tokens import PreviewTokenMixin
 
 
-class HomePage(HeadlessMixin, Page):
+class HomePage(PreviewTokenMixin, Page):
     tagline = models.CharField(max_length=255, blank=True)
     intro = RichTextField(features=["bold", "italic", "link"], blank=True)
 
