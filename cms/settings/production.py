@@ -40,4 +40,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # The admin frames its own preview panel, so SAMEORIGIN (not DENY) is needed on purpose.
 X_FRAME_OPTIONS = "SAMEORIGIN"
+# The interactive API docs are for developers: off in production unless asked for.
+NEWSROOM_API_DOCS = env_bool("NEWSROOM_API_DOCS", False)
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
