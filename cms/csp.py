@@ -29,6 +29,13 @@ ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 class NewsroomCSPMiddleware(CSPMiddleware):
     """django-csp's middleware with the admin's policy under the admin's paths."""
 
+    def process_response(self, request: HttpRequest, response: HttpResponseBase):
+        # Wagtail renders an admin preview by running the middleware again on a dummy request
+        # for the page's own URL: leave the header to the real (admin) request around it.
+        if getattr(request, "is_dummy", False):
+            return response
+        return super().process_response(request, response)
+
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:

@@ -19,3 +19,8 @@ class NewsConfig(AppConfig):
         from news import publishing
 
         publishing.connect_signals()
+
+        # Renditions made in the background when an image is saved (news/renditions.py).
+        from news import renditions
+
+        renditions.connect()

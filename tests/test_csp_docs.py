@@ -86,6 +86,29 @@ def test_every_answer_has_a_policy_the_admin_a_looser_one():
     assert not [s for s in admin["script-src"] if s.startswith("http")]
 
 
+def test_the_admin_preview_panel_gets_the_admin_policy(
+    editor_client, news_index, image, person, organisation
+):
+    from django.urls import reverse
+
+    from tests.test_preview import post_form
+
+    post = publish_news_page(news_index, title="Framed", slug="framed")
+    url = reverse("wagtailadmin_pages:preview_on_edit", args=(post.pk,))
+    data = post_form(
+        "Framed", paragraph="Words.", slug="framed", image=image, person=person,
+        organisation=organisation,
+    )  # fmt: skip
+    assert editor_client.post(url, data).json()["is_valid"]
+    # Wagtail renders the preview through the middleware again, for the page's own path.
+    response = editor_client.get(url, {"in_preview_panel": "true"})
+    assert response.status_code == 200
+    csp = _directives(response["Content-Security-Policy"])
+    # The panel frames this page, which frames the frontend.
+    assert csp["frame-ancestors"] == ["'self'"]
+    assert "http://127.0.0.1:3000" in csp["frame-src"]
+
+
 # --- In a real browser ------------------------------------------------------------------------
 
 from tests.test_browser_preview import (  # noqa: E402
