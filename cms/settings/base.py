@@ -171,7 +171,8 @@ STORAGES = {
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        # Documents are private objects with short-lived signed URLs (cms/storage.py).
+        "BACKEND": "cms.storage.NewsroomS3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
@@ -185,8 +186,17 @@ if AWS_STORAGE_BUCKET_NAME:
             "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
         },
     }
-    # Wagtail serves documents by redirecting to the storage URL (no streaming through Django).
+    # Wagtail's serve view checks a document's collection restrictions, then redirects to a
+    # signed URL of the private object (no streaming through Django).
     WAGTAILDOCS_SERVE_METHOD = "redirect"
+else:
+    # Local files: streamed by Wagtail's serve view after its restriction check; the files
+    # under MEDIA_ROOT/documents are never served directly (cms/urls.py).
+    WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Seconds a signed document URL (S3) stays valid; a reader always gets a fresh one.
+NEWSROOM_DOCUMENT_URL_EXPIRY = env_int("NEWSROOM_DOCUMENT_URL_EXPIRY", 300)
+# Seconds browsers and CDNs may keep a public document (restricted ones: private, no-store).
+NEWSROOM_DOCUMENT_MAX_AGE = env_int("NEWSROOM_DOCUMENT_MAX_AGE", 3600)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Wagtail --------------------------------------------------------------------------------
