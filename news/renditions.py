@@ -27,12 +27,19 @@ logger = logging.getLogger(__name__)
 
 def make_renditions_now(image) -> int:
     """Make the renditions the API serves of ``image`` that do not exist yet; how many exist."""
-    made = len(rep._renditions(image))  # the standard ones (one by one if one fails)
+    filters = (*rep.RENDITION_FILTERS, rep.SOCIAL_IMAGE_SPEC)
     try:
-        image.get_rendition(rep.SOCIAL_IMAGE_SPEC)
-        made += 1
+        return len(image.get_renditions(*filters))
     except Exception:
-        logger.warning("social rendition of image %s failed", image.pk, exc_info=True)
+        # One rendition that cannot be made must not stop the others: one by one.
+        logger.warning("renditions of image %s failed; trying one by one", image.pk)
+    made = 0
+    for rendition_filter in filters:
+        try:
+            image.get_rendition(rendition_filter)
+            made += 1
+        except Exception:
+            logger.warning("rendition of image %s failed", image.pk, exc_info=True)
     return made
 
 
