@@ -454,6 +454,16 @@ def _assert_gone(client, params, words: str) -> None:
         assert response["Content-Type"].startswith("application/problem+json")
         problem = response.json()
         assert problem["status"] == 410 and words in problem["detail"], problem
+        schemas.Problem.model_validate(problem)
+    # The contract declares the answer.
+    document = Client().get("/api/v3/openapi.json").json()
+    operation = next(
+        op
+        for item in document["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and op.get("operationId") == "preview_draft"
+    )
+    assert "410" in {str(status) for status in operation["responses"]}
 
 
 def _page_token(page) -> dict[str, str]:
