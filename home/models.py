@@ -17,10 +17,11 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
-from wagtail_headless_preview.models import HeadlessMixin
+
+from news.preview_tokens import PreviewTokenMixin
 
 
-class HomePage(HeadlessMixin, Page):
+class HomePage(PreviewTokenMixin, Page):
     tagline = models.CharField(max_length=255, blank=True)
     intro = RichTextField(features=["bold", "italic", "link"], blank=True)
 

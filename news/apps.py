@@ -24,3 +24,8 @@ class NewsConfig(AppConfig):
         from news.api_fields import register_v3_body_schema
 
         register_v3_body_schema()
+
+        # Renditions made in the background when an image is saved (news/renditions.py).
+        from news import renditions
+
+        renditions.connect()

@@ -14,19 +14,19 @@ from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
-from wagtail_headless_preview.models import HeadlessMixin
 
 from news import representation as rep
 from news.api_cache import ContentGeneration  # noqa: F401 (registers the model)
 from news.api_fields import news_page_read_fields
 from news.blocks import NewsBodyBlock
+from news.preview_tokens import PreviewTokenMixin
 from news.snippets import NewsCategory, Organisation, Person  # noqa: F401 (models of this app)
 from news.webhooks import DeliveryLog  # noqa: F401 (registers the model)
 
 WORDS_PER_MINUTE = 230
 
 
-class NewsIndexPage(HeadlessMixin, Page):
+class NewsIndexPage(PreviewTokenMixin, Page):
     intro = RichTextField(features=["bold", "italic", "link"], blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -54,7 +54,7 @@ class NewsPageAuthor(Orderable):
         verbose_name = "author"
 
 
-class NewsPage(HeadlessMixin, Page):
+class NewsPage(PreviewTokenMixin, Page):
     subtitle = models.CharField(max_length=255, blank=True)
     date = models.DateTimeField(
         "Publication date",

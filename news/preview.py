@@ -5,7 +5,11 @@ unsaved page as JSON, and sends the editor's browser to the frontend with a sign
 The package checks the token's signature but not its age and leaves endpoints to the
 project. Here every token is checked for signature, age (``NEWSROOM_PREVIEW_TOKEN_MAX_AGE``)
 and content type before anything is read, and the draft is turned into JSON by
-``news.serializers.page_detail`` — the function that builds published pages too.
+``news.serializers.page_detail`` — the function that builds published pages too — with
+the readers' view of everything the draft refers to: a preview shows the page as it would
+look if published now, so unpublished people, organisations and pages it points at fall back
+as they would on the published page. A token stops working once its page is published,
+unpublished, moved or deleted (410; see ``news.preview_tokens``).
 
 Organisation and Person drafts are previewed the same way: the admin's preview of a snippet
 stores the unsaved snippet in a ``PagePreview`` row and the frontend receives a sample news
@@ -25,7 +29,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
+from django.core.signing import BadSignature, SignatureExpired
 from django.db import models
 from django.utils.http import urlencode
 from wagtail.blocks import StreamValue
@@ -37,11 +41,16 @@ from wagtail_headless_preview.models import (
     get_client_root_url_from_site,
 )
 
+from news.preview_tokens import (
+    TOKEN_SALT,  # noqa: F401 (part of this module's interface)
+    StalePreview,
+    check_state,
+    snippet_identifier,
+    token_fields,
+    token_signer,
+)
 from news.serializers import page_detail
 
-# The salt wagtail-headless-preview signs page tokens with; snippet tokens use it too, so
-# one check covers both.
-TOKEN_SALT = "headlesspreview.token"
 # Opportunistic cleanup runs at most this often (seconds), from the preview endpoint.
 CLEANUP_INTERVAL = 600
 CLEANUP_CACHE_KEY = "newsroom:preview-cleanup"
@@ -57,10 +66,6 @@ class PreviewError(Exception):
 
     def __str__(self) -> str:
         return self.detail
-
-
-def token_signer() -> TimestampSigner:
-    return TimestampSigner(salt=TOKEN_SALT)
 
 
 def snippet_models() -> tuple[type[models.Model], ...]:
@@ -108,7 +113,7 @@ def check_token(token: str) -> str:
 
 def _signed_type(identifier: str) -> str:
     """The content type a token names in its signed value ("" when it names only an id)."""
-    fields = dict(part.partition("=")[::2] for part in identifier.split(";"))
+    fields = token_fields(identifier)
     return (fields.get("page_type") or fields.get("snippet") or "").lower()
 
 
@@ -135,6 +140,15 @@ def load_preview(content_type: str, token: str) -> models.Model:
         )
     if row.content_type_id != expected.pk:
         raise PreviewError(400, "The token was issued for another content type.", "type-mismatch")
+    try:
+        check_state(model, identifier)
+    except StalePreview as exc:
+        # The draft is out of date (or its page gone): the same answer as an expired link.
+        raise PreviewError(
+            410,
+            f"This preview is no longer available. {exc} Click Preview in the editor again.",
+            "stale-token",
+        ) from exc
     if issubclass(model, Page):
         return row.as_page()
     content = json.loads(row.content_json)
@@ -150,8 +164,35 @@ def preview_payload(request, content_type: str, token: str) -> dict[str, Any]:
     """
     clean_expired_previews_now_and_then()
     obj = load_preview(content_type, token)
-    page = obj if isinstance(obj, Page) else sample_post(obj)
-    return page_detail(page, request=request, include_drafts=True)
+    if isinstance(obj, Page):
+        page = obj
+        readers_view_of_relations(page)
+    else:
+        # The sample post holds the draft snippet itself: showing it is its purpose.
+        page = sample_post(obj)
+    # A preview shows what readers would see if the draft were published now: the draft
+    # itself, but only the published versions of the people, organisations and pages it
+    # refers to (draft ones fall back exactly as on the published page). That is the public
+    # render (include_drafts=False); it must not use the generation-keyed card cache, which
+    # holds the *published* card of this page, so the request carries no generation.
+    if request is not None:
+        request.__dict__.pop("_newsroom_generation", None)
+    return page_detail(page, request=request, include_drafts=False)
+
+
+def readers_view_of_relations(page: Page) -> None:
+    """Drop unpublished people and organisations from a draft's in-memory relations.
+
+    A preview's authors, people and organisations come from the editor's form, which may
+    name drafts; the published page lists only live ones (``card_prefetches``).
+    """
+    from news.models import NewsPage
+
+    if not isinstance(page, NewsPage):
+        return
+    page.authors = [a for a in page.authors.all() if a.person_id and a.person.live]
+    page.organisations.set([o for o in page.organisations.all() if o.live])
+    page.people.set([p for p in page.people.all() if p.live])
 
 
 # --- Snippets: a sample post around the draft ----------------------------------------------
@@ -249,7 +290,7 @@ def snippet_preview_url(snippet: models.Model, request=None) -> str:
     """Store the unsaved ``snippet`` for preview and return the frontend URL that shows it."""
     content_type = ContentType.objects.get_for_model(snippet)
     label = f"{content_type.app_label}.{content_type.model}"
-    token = token_signer().sign(f"snippet={label};id={snippet.pk or ''}")
+    token = token_signer().sign(snippet_identifier(label, snippet))
     content = snippet.serializable_data()
     content["pk"] = snippet.pk
     PagePreview.objects.update_or_create(

@@ -341,6 +341,10 @@ def _task_backend_alias() -> str:
     return TASK_BACKEND_ALIAS
 
 
+# Other background work of the app (news/renditions.py) runs on the same backend.
+task_backend_alias = _task_backend_alias
+
+
 # --- Sending ----------------------------------------------------------------------------------
 
 

@@ -447,3 +447,174 @@ def test_view_live_goes_to_the_frontend(client, site_content):
     assert response.status_code == 302
     assert response["Location"] == "http://127.0.0.1:3000/news/live-post/"
     assert page.url == "/news/live-post/"
+
+
+# --- Stale tokens: the page changed after the token was issued (issue 14, finding 7) --------
+
+
+def _assert_gone(client, params, words: str) -> None:
+    for url in (V3, V2):
+        response = get_preview(client, params, url)
+        assert response.status_code == 410, (url, response.content)
+        assert response["Content-Type"].startswith("application/problem+json")
+        problem = response.json()
+        assert problem["status"] == 410 and words in problem["detail"], problem
+        schemas.Problem.model_validate(problem)
+    # The contract declares the answer.
+    document = Client().get("/api/v3/openapi.json").json()
+    operation = next(
+        op
+        for item in document["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and op.get("operationId") == "preview_draft"
+    )
+    assert "410" in {str(status) for status in operation["responses"]}
+
+
+def _page_token(page) -> dict[str, str]:
+    return {"content_type": "news.newspage", "token": page.create_page_preview().token}
+
+
+def test_a_token_stops_working_when_its_page_is_published_again(client, site_content):
+    page = _published_page(site_content)
+    params = _page_token(page)
+    assert get_preview(client, params).status_code == 200
+    page.save_revision()  # saving a draft keeps the preview going
+    assert get_preview(client, params).status_code == 200
+    page.save_revision().publish()
+    _assert_gone(client, params, "published again")
+
+
+def test_a_token_stops_working_when_its_draft_page_is_published(client, site_content):
+    page = NewsPage(title="Never published", slug="never-published", live=False)
+    site_content["index"].add_child(instance=page)
+    page.save_revision()
+    params = _page_token(page)
+    assert get_preview(client, params).status_code == 200
+    NewsPage.objects.get(pk=page.pk).get_latest_revision().publish()
+    _assert_gone(client, params, "has been published")
+
+
+def test_a_token_stops_working_when_its_page_is_unpublished(client, site_content):
+    page = _published_page(site_content)
+    params = _page_token(page)
+    page.unpublish()
+    _assert_gone(client, params, "unpublished")
+
+
+def test_a_token_stops_working_when_its_page_is_moved(client, site_content):
+    from news.models import NewsIndexPage
+
+    page = _published_page(site_content)
+    params = _page_token(page)
+    other = NewsIndexPage(title="Archive", slug="archive")
+    site_content["index"].get_parent().add_child(instance=other)
+    other.save_revision().publish()
+    NewsPage.objects.get(pk=page.pk).move(other, pos="last-child")
+    _assert_gone(client, params, "moved")
+
+
+def test_a_token_stops_working_when_its_page_is_deleted(client, site_content):
+    page = _published_page(site_content)
+    params = _page_token(page)
+    NewsPage.objects.get(pk=page.pk).delete()
+    _assert_gone(client, params, "deleted")
+
+
+def test_a_new_pages_token_stops_working_when_its_parent_is_deleted(client, site_content):
+    from news.models import NewsIndexPage
+
+    parent = NewsIndexPage(title="Doomed", slug="doomed")
+    site_content["index"].get_parent().add_child(instance=parent)
+    page = NewsPage(title="Unsaved", slug="unsaved")
+    page.path, page.depth = parent.path + "0001", parent.depth + 1  # as the add view does
+    params = {"content_type": "news.newspage", "token": page.create_page_preview().token}
+    assert get_preview(client, params).status_code == 200
+    NewsIndexPage.objects.get(pk=parent.pk).delete()
+    _assert_gone(client, params, "deleted")
+
+
+def test_a_snippet_token_stops_working_when_the_snippet_is_published(
+    editor_client, client, organisation
+):
+    url = reverse("wagtailsnippets_news_organisation:preview_on_edit", args=(organisation.pk,))
+    data = nested_form_data(
+        {
+            "name": "Example Corp",
+            "slug": organisation.slug,
+            "website": "https://example.com",
+            "logo": organisation.logo_id,
+            "membership_level": "premier",
+            "boilerplate": rich_text("<p>Draft boilerplate.</p>"),
+            "legal_notice": rich_text(""),
+        }
+    )
+    params = admin_preview(editor_client, url, data)
+    assert get_preview(client, params).status_code == 200
+    Organisation.objects.get(pk=organisation.pk).save_revision().publish()
+    _assert_gone(client, params, "published again")
+    params = admin_preview(editor_client, url, data)
+    assert get_preview(client, params).status_code == 200
+    Organisation.objects.get(pk=organisation.pk).delete()
+    _assert_gone(client, params, "deleted")
+
+
+# --- What a preview shows: published snippets only (issue 14, finding 8) ---------------------
+
+
+def test_a_page_preview_shows_only_published_people_and_organisations(
+    editor_client, client, site_content
+):
+    from news.snippets import Person
+
+    # Drafts an editor may pick in a chooser, never published: readers must not see them.
+    draft_org = Organisation(
+        name="Stealth Merger Co",
+        website="https://stealth.example",
+        membership_level="premier",
+        boilerplate="<p>Unannounced merger text.</p>",
+        live=False,
+    )
+    draft_org.save()
+    draft_org.save_revision()
+    draft_person = Person(
+        name="Secret Hire",
+        role="Unannounced role",
+        organisation=draft_org,
+        bio="<p>Unannounced bio.</p>",
+        live=False,
+    )
+    draft_person.save()
+    draft_person.save_revision()
+    objs = {**_objs(site_content), "person": draft_person, "organisation": draft_org}
+
+    data = post_form("Post", paragraph="Words.", slug="post", **objs)
+    data["action-publish"] = "publish"
+    add_url = reverse("wagtailadmin_pages:add", args=("news", "newspage", site_content["index"].pk))
+    assert editor_client.post(add_url, data).status_code == 302
+    page = NewsPage.objects.get(slug="post")
+    published = published_json(page)
+
+    author = page.authors.get()
+    draft = post_form(
+        "Post",
+        paragraph="Words.",
+        slug="post",
+        authors=inline_formset([{"id": author.pk, "person": author.person_id}], initial=1),
+        **objs,
+    )
+    params = admin_preview(
+        editor_client, reverse("wagtailadmin_pages:preview_on_edit", args=(page.pk,)), draft
+    )
+    preview = get_preview(client, params).json()
+    text = json.dumps(preview)
+    for secret in ("Stealth Merger", "Unannounced", "Secret Hire"):
+        assert secret not in text, secret
+    # Exactly the fallbacks of the published page.
+    for kind in ("quote", "bio", "boilerplate"):
+        mine = [b["value"] for b in preview["body"] if b["type"] == kind]
+        theirs = [b["value"] for b in published["body"] if b["type"] == kind]
+        assert mine == theirs, kind
+    assert preview["authors"] == published["authors"] == []
+    assert preview["organisations"] == published["organisations"] == []
+    schemas.NewsPageDetail.model_validate(preview)

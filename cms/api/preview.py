@@ -46,7 +46,9 @@ def private_no_store(view):
     "exactly the JSON of the published page detail. The frontend receives `content_type` "
     "and `token` in its preview URL from the Wagtail admin. Tokens expire after "
     "NEWSROOM_PREVIEW_TOKEN_MAX_AGE seconds: 400 missing/unknown/mismatched, 403 tampered, "
-    "410 expired.",
+    "410 expired, or the page (snippet) was published, unpublished, moved or deleted after "
+    "the token was issued. Referenced people, organisations and pages appear as readers "
+    "would see them (published versions only).",
     response={
         200: schemas.PreviewDetail,
         400: schemas.Problem,

@@ -8,6 +8,7 @@ from wagtail.api.v3.urls import api as v3
 
 from cms.api import block_errors, news, openapi, people, preview, site, stock, uploads
 from cms.api.v2 import api_router as v2_router
+from cms.csp import ShippedSwagger
 from search import api as search_api
 
 # Wagtail's own v3 pages endpoints: only what an anonymous reader may see (no expired pages).
@@ -16,6 +17,8 @@ block_errors.install()
 # A valid OpenAPI 3.1 document (Wagtail's declares an invalid security scheme).
 openapi.install(v3)
 
+# Swagger UI from the files Django Ninja ships (no CDN script); NEWSROOM_API_DOCS turns it off.
+v3.docs = ShippedSwagger()
 v3.title = "Newsroom API"
 v3.description = (
     "Wagtail's API v3 with Newsroom's endpoints: news cards and fully resolved posts, route "

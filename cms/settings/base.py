@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "taggit",
     "rest_framework",
     "django_filters",
+    # Django Ninja's own Swagger UI files (static/ninja/): the API docs load no CDN script.
+    "ninja",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -56,6 +59,9 @@ MIDDLEWARE = [
     # Request id + JSON access line + 503 JSON when the database is unreachable (cms/ops.py).
     "cms.ops.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer; the admin's own policy under /admin/
+    # (cms/csp.py, docs/security-preview-media.md).
+    "cms.csp.NewsroomCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -174,7 +180,8 @@ STORAGES = {
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        # Documents are private objects with short-lived signed URLs (cms/storage.py).
+        "BACKEND": "cms.storage.NewsroomS3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
@@ -188,8 +195,17 @@ if AWS_STORAGE_BUCKET_NAME:
             "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
         },
     }
-    # Wagtail serves documents by redirecting to the storage URL (no streaming through Django).
+    # Wagtail's serve view checks a document's collection restrictions, then redirects to a
+    # signed URL of the private object (no streaming through Django).
     WAGTAILDOCS_SERVE_METHOD = "redirect"
+else:
+    # Local files: streamed by Wagtail's serve view after its restriction check; the files
+    # under MEDIA_ROOT/documents are never served directly (cms/urls.py).
+    WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Seconds a signed document URL (S3) stays valid; a reader always gets a fresh one.
+NEWSROOM_DOCUMENT_URL_EXPIRY = env_int("NEWSROOM_DOCUMENT_URL_EXPIRY", 300)
+# Seconds browsers and CDNs may keep a public document (restricted ones: private, no-store).
+NEWSROOM_DOCUMENT_MAX_AGE = env_int("NEWSROOM_DOCUMENT_MAX_AGE", 3600)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Wagtail --------------------------------------------------------------------------------
@@ -216,6 +232,73 @@ NEWSROOM_FRONTEND_URL = env_str("NEWSROOM_FRONTEND_URL", "http://127.0.0.1:3000"
 NEWSROOM_CORS_ORIGINS = env_list("NEWSROOM_CORS_ORIGINS") or [NEWSROOM_FRONTEND_URL]
 # How long a preview token stays valid, in seconds.
 NEWSROOM_PREVIEW_TOKEN_MAX_AGE = env_int("NEWSROOM_PREVIEW_TOKEN_MAX_AGE", 3600)
+
+# --- Newsroom: Content-Security-Policy and the API docs (cms/csp.py) --------------------------
+# The interactive API docs at /api/v3/docs/ (Swagger UI from files the project ships). On in
+# development and tests; production.py turns them off unless NEWSROOM_API_DOCS=true.
+NEWSROOM_API_DOCS = env_bool("NEWSROOM_API_DOCS", True)
+# Editors' avatars without a third-party image host (Gravatar would also learn who edits).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+
+def _origin(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+# Where media (images, documents) may come from when not from the CMS itself (S3, a CDN).
+_MEDIA_ORIGINS = [
+    origin
+    for origin in (
+        _origin(MEDIA_URL),
+        _origin("https://" + env_str("AWS_S3_CUSTOM_DOMAIN"))
+        if env_str("AWS_S3_CUSTOM_DOMAIN")
+        else None,
+        _origin(env_str("AWS_S3_ENDPOINT_URL")),
+    )
+    if origin
+]
+# Everything but the admin: nothing inline, nothing from another origin, never framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_MEDIA_ORIGINS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+# The Wagtail admin (and Django's admin): Wagtail 8 still needs inline scripts and styles.
+# frame-src gets the frontend's origin(s) at request time (cms/csp.py), for the preview panel.
+NEWSROOM_CSP_ADMIN = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:", *_MEDIA_ORIGINS],
+    "font-src": ["'self'", "data:"],
+    # The dashboard's "new Wagtail release" notice reads this file.
+    "connect-src": ["'self'", "https://releases.wagtail.org"],
+    "media-src": ["'self'", *_MEDIA_ORIGINS],
+    "frame-src": [
+        "'self'",
+        "https://www.youtube-nocookie.com",
+        "https://www.youtube.com",
+        "https://player.vimeo.com",
+    ],
+    "worker-src": ["'self'", "blob:"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'self'"],
+    "object-src": ["'none'"],
+}
 
 # --- Newsroom: public API caching (news/api_cache.py, cms/api/http.py) ----------------------
 # Browsers/CDNs may reuse an API answer this many seconds without revalidating (0: always ask;

@@ -23,8 +23,10 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in the environment (comma-separated).")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The default storage stays what base.py chose (S3 with private documents when a bucket is
+# configured, else local files); only static files change.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -40,4 +42,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # The admin frames its own preview panel, so SAMEORIGIN (not DENY) is needed on purpose.
 X_FRAME_OPTIONS = "SAMEORIGIN"
+# The interactive API docs are for developers: off in production unless asked for.
+NEWSROOM_API_DOCS = env_bool("NEWSROOM_API_DOCS", False)
 SILENCED_SYSTEM_CHECKS = ["security.W019"]

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from news.demo import DemoLoader
+from news.webhooks import wait_for_background_tasks
 
 
 class Command(BaseCommand):
@@ -10,6 +11,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = DemoLoader(stdout=self.stdout).run()
+        # The images' renditions are being made in the background (news/renditions.py);
+        # wait for them, so that the first visit after `make run` does not pay for them.
+        if not wait_for_background_tasks(timeout=600):
+            self.stderr.write("Some renditions are still being made in the background.")
         if created:
             self.stdout.write(self.style.SUCCESS(f"Demo content: created {len(created)} objects."))
         else:
