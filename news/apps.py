@@ -19,3 +19,6 @@ class NewsConfig(AppConfig):
         from news import publishing
 
         publishing.connect_signals()
+
+        # Deployment checks (``check --deploy``): e-mail configured.
+        from news import checks  # noqa: F401 — registers on import

@@ -226,6 +226,14 @@ WAGTAIL_HEADLESS_PREVIEW = {
     "ENFORCE_TRAILING_SLASH": True,
 }
 
+# --- Newsroom: hardening (docs/security.md) ---------------------------------------------------
+# Search log (the admin's "Search terms"): distinct query strings logged per day, and days kept
+# by ``manage.py prune_search_log``.
+NEWSROOM_SEARCH_LOG_MAX_QUERIES_PER_DAY = env_int("NEWSROOM_SEARCH_LOG_MAX_QUERIES_PER_DAY", 1000)
+NEWSROOM_SEARCH_LOG_DAYS = env_int("NEWSROOM_SEARCH_LOG_DAYS", 30)
+# Error answers of the API are cut to this many bytes (a list of errors is shortened).
+NEWSROOM_API_ERROR_MAX_BYTES = env_int("NEWSROOM_API_ERROR_MAX_BYTES", 8192)
+
 # --- Newsroom: publishing webhooks (news/publishing.py, news/webhooks.py) --------------------
 # Endpoints told about every publish/unpublish/move/delete, as signed JSON POSTs.
 NEWSROOM_WEBHOOK_URLS = env_list("NEWSROOM_WEBHOOK_URLS")
