@@ -65,7 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Wagtail's redirects, except to pages readers cannot see (cms/redirects.py).
+    "cms.redirects.ReaderRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
