@@ -4,6 +4,13 @@ Differences from stock: pages are only what an anonymous reader may see (live, u
 outside view restrictions — Wagtail's v2 does not check ``expire_at``), the body and rich
 text come out resolved (via ``api_fields`` on the models, the same block JSON as v3), and
 every error is problem-details JSON: a malformed parameter is a 400, never a 500.
+
+Search (``?search=``): Wagtail's search backends accept a queryset filtered on indexed fields
+only, and the privacy rules (``expire_at``, view restrictions of ancestors and of collections)
+are not indexed — stock v2 answered every page search with a 400 and every document search with
+a 500. While searching, the visible rows are therefore expressed as ``pk IN (subquery of the
+visible rows)``: ``id`` is an indexed filter field of pages and documents, and the database
+still applies the full rule.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.api.v3.errors import problem_response
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
-from wagtail.models import CollectionViewRestriction
+from wagtail.models import CollectionViewRestriction, Page
 
 from news import representation as rep
 
@@ -40,9 +47,17 @@ class ProblemErrorsMixin:
         return super().handle_exception(exc)
 
 
+def _searchable(request, model, visible):
+    """``visible`` as a queryset a search backend accepts, when the request searches."""
+    if "search" not in request.GET:
+        return visible
+    return model.objects.filter(pk__in=visible.values("pk"))
+
+
 class NewsroomPagesAPIViewSet(ProblemErrorsMixin, PagesAPIViewSet):
     def get_base_queryset(self):
-        return rep.reader_visible(super().get_base_queryset())
+        visible = rep.reader_visible(super().get_base_queryset())
+        return _searchable(self.request, Page, visible)
 
 
 class NewsroomImagesAPIViewSet(ProblemErrorsMixin, ImagesAPIViewSet):
@@ -55,7 +70,8 @@ class NewsroomDocumentsAPIViewSet(ProblemErrorsMixin, DocumentsAPIViewSet):
         restricted = CollectionViewRestriction.objects.filter(
             collection__path=Substr(OuterRef("collection__path"), 1, Length("collection__path"))
         )
-        return super().get_queryset().exclude(Exists(restricted))
+        visible = super().get_queryset().exclude(Exists(restricted))
+        return _searchable(self.request, self.model, visible)
 
 
 api_router = WagtailAPIRouter("wagtailapi_v2")
