@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Sign-in throttling (cms/signin.py, docs/security.md).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Wagtail's redirects, except to pages readers cannot see (cms/redirects.py).
     "cms.redirects.ReaderRedirectMiddleware",
+    # Turns axes' lockout of a sign-in into its 429 answer; must be last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -140,6 +144,26 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+
+# --- Sign-in throttling (django-axes; cms/signin.py, docs/security.md) ------------------------
+# Axes' backend comes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("NEWSROOM_SIGNIN_THROTTLE", True)
+# After this many failed passwords for one account (or one page/document password form) from
+# one address, that address is locked out of it for the cool-off time. Failures are rows in
+# the database (axes' AccessAttempt), shared by every process and server.
+AXES_FAILURE_LIMIT = env_int("NEWSROOM_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("NEWSROOM_SIGNIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Number of reverse proxies in front of the CMS that append the client to X-Forwarded-For (0:
+# the client is REMOTE_ADDR). Wrong values let a client choose its own address.
+NEWSROOM_TRUSTED_PROXIES = env_int("NEWSROOM_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "cms.signin.client_ip"
 
 # --- Passwords, i18n ------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
