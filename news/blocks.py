@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorList
 from django.utils.text import slugify
@@ -558,3 +559,6 @@ class NewsBodyBlock(blocks.StreamBlock):
 
     class Meta:
         help_text = "Compose the post from these blocks; each explains itself when chosen."
+        # A generous bound for real posts (the longest demo post has a few dozen blocks);
+        # NEWSROOM_MAX_BODY_BLOCKS, read when the block is defined (docs/security.md).
+        max_num = getattr(settings, "NEWSROOM_MAX_BODY_BLOCKS", 500)

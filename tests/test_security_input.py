@@ -7,6 +7,8 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.images import get_image_model
 from wagtail.models import APIToken
@@ -158,3 +160,85 @@ def test_a_corrupt_gif_upload_is_a_422(token_client, url):
     assert response.status_code == 422, response.content
     assert response["Content-Type"].startswith("application/problem+json")
     assert not get_image_model().objects.exists()
+
+
+# --- Finding 6: request body and StreamField limits -----------------------------------------------
+
+
+def _paragraphs(count: int, words: str = "Lorem ipsum dolor sit amet.") -> list[dict]:
+    return [{"type": "paragraph", "value": f"<p>{n} {words}</p>"} for n in range(count)]
+
+
+def test_a_7500_block_draft_is_refused_unread_with_413(token_client, news_index):
+    payload = json.dumps(
+        {
+            "meta": {"parent_id": news_index.pk, "type": "news.NewsPage"},
+            "title": "Huge",
+            "body": _paragraphs(7500, "padding " * 30),
+        }
+    )
+    assert len(payload) > 1024 * 1024
+    with CaptureQueriesContext(connection) as queries:
+        response = token_client.post(
+            reverse("wagtailapi_v3:create_page"), data=payload, content_type="application/json"
+        )
+    assert response.status_code == 413, response.content[:300]
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["errors"][0]["loc"] == ["body"]
+    assert len(queries) == 0  # refused before authentication, parsing or any form
+    assert not NewsPage.objects.filter(title="Huge").exists()
+
+
+def test_too_many_blocks_is_a_422_before_the_form_is_built(token_client, news_index, settings):
+    body = _paragraphs(settings.NEWSROOM_MAX_BODY_BLOCKS + 1)
+    payload = json.dumps(body)
+    assert len(payload) < settings.NEWSROOM_API_MAX_JSON_BYTES  # under the size limit
+    with CaptureQueriesContext(connection) as queries:
+        response = _create(token_client, news_index.pk, body=body, slug="many")
+    assert response.status_code == 422, response.content[:300]
+    errors = response.json()["errors"]
+    assert any(list(e["loc"])[-1:] == ["body"] and "At most 500 blocks" in e["msg"] for e in errors)
+    # Only authentication and the parent page were read: no block was converted or validated.
+    assert len(queries) < 15
+    assert not NewsPage.objects.filter(slug="many").exists()
+
+
+def test_a_long_real_post_is_still_accepted(token_client, news_index, settings):
+    body = _paragraphs(settings.NEWSROOM_MAX_BODY_BLOCKS)
+    response = _create(token_client, news_index.pk, body=body, slug="long-but-fine")
+    assert response.status_code == 201, response.content[:300]
+
+
+def test_the_limits_are_settings(token_client, news_index, settings):
+    settings.NEWSROOM_MAX_BODY_BLOCKS = 3
+    response = _create(token_client, news_index.pk, body=_paragraphs(4), slug="four")
+    assert response.status_code == 422
+    settings.NEWSROOM_API_MAX_JSON_BYTES = 100
+    response = _create(token_client, news_index.pk, body=_paragraphs(2), slug="two")
+    assert response.status_code == 413
+
+
+def test_the_admin_form_refuses_too_many_blocks(editor_client, news_index):
+    from news.blocks import NewsBodyBlock
+
+    assert NewsBodyBlock().meta.max_num == 500
+    from wagtail.test.utils.form_data import (
+        inline_formset,
+        nested_form_data,
+        rich_text,
+        streamfield,
+    )
+
+    data = nested_form_data(
+        {
+            "title": "Admin post",
+            "slug": "admin-many",
+            "authors": inline_formset([]),
+            "body": streamfield([("paragraph", rich_text(f"<p>{n}</p>")) for n in range(501)]),
+        }
+    )
+    url = reverse("wagtailadmin_pages:add", args=("news", "newspage", news_index.pk))
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "body" in response.context["form"].errors
+    assert not NewsPage.objects.filter(slug="admin-many").exists()

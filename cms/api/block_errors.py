@@ -8,16 +8,19 @@ Before the form is built, the write API converts each rich-text value to the edi
 (``form_data.flatten_block_value``); Wagtail's converter raises KeyError/ValueError on a bad
 reference (an image embed with an unknown ``format``, a page link whose id is not a number),
 which was a 500. Such a value is refused with a 422 located at the block (``["body", 0]``),
-with the message the block's own validation gives (``news.blocks``).
+with the message the block's own validation gives (``news.blocks``). A StreamField of more
+than ``NEWSROOM_MAX_BODY_BLOCKS`` blocks is refused there too (422 at ``["body"]``), before any
+block is converted.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from wagtail.api.v3 import form_data
 from wagtail.api.v3.errors import as_validation_error
-from wagtail.blocks import RichTextBlock
+from wagtail.blocks import BaseStreamBlock, RichTextBlock
 from wagtail.blocks.list_block import ListBlockValidationError
 from wagtail.blocks.stream_block import StreamBlockValidationError
 from wagtail.blocks.struct_block import StructBlockValidationError
@@ -60,6 +63,12 @@ def _location(prefix: str) -> tuple:
 
 
 def flatten_block_value(block: Any, value: Any, prefix: str, data: Any) -> None:
+    limit = int(getattr(settings, "NEWSROOM_MAX_BODY_BLOCKS", 500))
+    if isinstance(block, BaseStreamBlock) and isinstance(value, list) and len(value) > limit:
+        # Refused before any block is converted: building and validating the form of
+        # thousands of blocks held a worker for seconds.
+        message = f"At most {limit} blocks; this has {len(value)}."
+        raise as_validation_error(ValueError(message), message=message, loc=_location(prefix))
     if not isinstance(block, RichTextBlock) or not isinstance(value, str):
         return _flatten_block_value(block, value, prefix, data)
     from news.blocks import rich_text_reference_problems

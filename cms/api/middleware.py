@@ -14,6 +14,8 @@
   parameter would otherwise be a 500 there (SQLite merely finds nothing). The search text
   ``q`` of Newsroom's search is the exception: ``search.query`` drops control characters
   from it, so a pasted NUL is ignored there rather than refused.
+- A JSON request body over ``NEWSROOM_API_MAX_JSON_BYTES`` (by its Content-Length) is a 413
+  before it is read or parsed.
 - Error answers are capped at ``NEWSROOM_API_ERROR_MAX_BYTES``: a request with thousands of
   unknown parameters gets the first few errors and a count, not one entry per parameter
   (2,000 of them made a 367 KB answer).
@@ -62,6 +64,25 @@ def _refuse_nul(request: HttpRequest) -> HttpResponse | None:
     if not errors:
         return None
     return problem_response(status=400, detail="Invalid query parameters", errors=errors)
+
+
+def _refuse_large_body(request: HttpRequest) -> HttpResponse | None:
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    if not request.content_type or not request.content_type.endswith("json"):
+        return None  # uploads (multipart) have their own limits
+    limit = int(getattr(settings, "NEWSROOM_API_MAX_JSON_BYTES", 1024 * 1024))
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= limit:
+        return None
+    return problem_response(
+        status=413,
+        detail=f"The request body is {length} bytes; at most {limit} are accepted.",
+        errors=[{"type": "too_large", "loc": ["body"], "msg": f"At most {limit} bytes."}],
+    )
 
 
 def _as_problem_json(response: HttpResponse) -> HttpResponse:
@@ -136,7 +157,7 @@ class ApiEdgeMiddleware:
         is_head = request.method == "HEAD"
         if is_head:
             request.method = "GET"
-        response = _refuse_nul(request) or self.get_response(request)
+        response = _refuse_nul(request) or _refuse_large_body(request) or self.get_response(request)
         if is_head:
             request.method = "HEAD"
         response = _capped(_as_problem_json(response))

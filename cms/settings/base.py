@@ -256,6 +256,12 @@ WAGTAIL_HEADLESS_PREVIEW = {
 # by ``manage.py prune_search_log``.
 NEWSROOM_SEARCH_LOG_MAX_QUERIES_PER_DAY = env_int("NEWSROOM_SEARCH_LOG_MAX_QUERIES_PER_DAY", 1000)
 NEWSROOM_SEARCH_LOG_DAYS = env_int("NEWSROOM_SEARCH_LOG_DAYS", 30)
+# Request size limits: a JSON request body to the API over this many bytes is a 413 before it is
+# read; a post body (StreamField) of more top-level blocks than this is a 422 (write API, before
+# the form is built) or a form error (admin). Uploads have their own limits (WAGTAIL*_MAX_
+# UPLOAD_SIZE).
+NEWSROOM_API_MAX_JSON_BYTES = env_int("NEWSROOM_API_MAX_JSON_BYTES", 1024 * 1024)
+NEWSROOM_MAX_BODY_BLOCKS = env_int("NEWSROOM_MAX_BODY_BLOCKS", 500)
 # Error answers of the API are cut to this many bytes (a list of errors is shortened).
 NEWSROOM_API_ERROR_MAX_BYTES = env_int("NEWSROOM_API_ERROR_MAX_BYTES", 8192)
 
