@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -16,6 +17,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 access_log = logging.getLogger("newsroom.access")
 
 REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
+# What a proxy's request id looks like (UUIDs, hex, base64url, dotted/colon-separated trace
+# ids). Anything else — longer, other characters — is replaced, never echoed or logged.
+VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def request_id_for(incoming: str) -> str:
+    """The client's ``X-Request-ID`` when it is a plausible id, otherwise a new one."""
+    return incoming if VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -74,15 +83,14 @@ class JsonLinesFormatter(logging.Formatter):
 
 
 class RequestContextMiddleware:
-    """Gives each request an id (from ``X-Request-ID`` or a new one), echoes it in the
+    """Gives each request an id (a valid ``X-Request-ID``, or a new one), sends it back in the
     response, logs one access line with timing, and turns a lost database into a 503 JSON."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.META.get(REQUEST_ID_HEADER, "")
-        request.id = incoming[:64] if incoming.isascii() and incoming else uuid.uuid4().hex
+        request.id = request_id_for(request.META.get(REQUEST_ID_HEADER, ""))
         started = time.perf_counter()
         try:
             response = self.get_response(request)

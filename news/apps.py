@@ -29,3 +29,6 @@ class NewsConfig(AppConfig):
         from news import renditions
 
         renditions.connect()
+
+        # Deployment checks (``check --deploy``): e-mail configured.
+        from news import checks  # noqa: F401 — registers on import

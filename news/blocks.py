@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorList
 from django.utils.text import slugify
@@ -92,7 +93,74 @@ class ParagraphValue(Strict):
     html: str = Field(description="Sanitised HTML: frontend paths, download URLs, <img> tags.")
 
 
-class ParagraphBlock(blocks.RichTextBlock):
+# Rich text stores references as <a linktype="page|document" id="…"> and <embed
+# embedtype="image" id="…" format="…">. The admin's editor only writes valid ones, but a
+# hand-made form post or an API client can send anything, and a bad one failed later — when
+# converting for the editor, indexing references, or rendering — as a server error.
+REFERENCE_TAG = re.compile(r"<(a|embed)\b([^>]*)>", re.IGNORECASE)
+REFERENCE_ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+ID_TYPES = {("a", "page"), ("a", "document"), ("embed", "image")}
+
+
+def _reference_problems(tag: str, attributes: str) -> list[str]:
+    from wagtail.images.formats import get_image_formats
+
+    attrs = {
+        name.lower(): next((v for v in values if v), "")
+        for name, *values in REFERENCE_ATTR.findall(attributes)
+    }
+    kind = attrs.get("linktype" if tag.lower() == "a" else "embedtype")
+    problems = []
+    if (tag.lower(), kind) in ID_TYPES:
+        if not attrs.get("id", "").isdigit():
+            problems.append(f"A {kind} reference needs a numeric id, not {attrs.get('id', '')!r}.")
+        formats = sorted(f.name for f in get_image_formats())
+        if kind == "image" and attrs.get("format") not in formats:
+            problems.append(
+                f"Unknown image format {attrs.get('format', '')!r}; use one of: "
+                f"{', '.join(formats)}."
+            )
+    return problems
+
+
+def rich_text_reference_problems(html: str) -> list[str]:
+    """What is wrong with the page/document links and image embeds of stored rich text."""
+    problems = []
+    for tag, attributes in REFERENCE_TAG.findall(html or ""):
+        problems += _reference_problems(tag, attributes)
+    return problems
+
+
+def without_bad_references(html: str) -> str:
+    """``html`` with every malformed reference dropped (an embed) or unlinked (a link)."""
+
+    def replace(match: re.Match) -> str:
+        if not _reference_problems(match.group(1), match.group(2)):
+            return match.group(0)
+        return "<a>" if match.group(1).lower() == "a" else ""
+
+    return REFERENCE_TAG.sub(replace, html or "")
+
+
+class CheckedRichTextBlock(blocks.RichTextBlock):
+    """A rich-text block that refuses malformed page/document links and image embeds."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        problems = rich_text_reference_problems(value.source if value else "")
+        if problems:
+            raise ValidationError(" ".join(dict.fromkeys(problems)))
+        return value
+
+    def get_form_state(self, value):
+        # The form shown again with the error above must not crash converting the reference
+        # for the editor: the bad reference is left out of the editor's copy.
+        if value is not None and rich_text_reference_problems(value.source):
+            value = type(value)(without_bad_references(value.source))
+        return super().get_form_state(value)
+
+
+class ParagraphBlock(CheckedRichTextBlock):
     api_schema = ParagraphValue
 
     def __init__(self, **kwargs):
@@ -585,6 +653,9 @@ class NewsBodyBlock(blocks.StreamBlock):
 
     class Meta:
         help_text = "Compose the post from these blocks; each explains itself when chosen."
+        # A generous bound for real posts (the longest demo post has a few dozen blocks);
+        # NEWSROOM_MAX_BODY_BLOCKS, read when the block is defined (docs/security.md).
+        max_num = getattr(settings, "NEWSROOM_MAX_BODY_BLOCKS", 500)
 
     def get_api_representation(self, value, context=None):
         if rep.active_resolver() is None:

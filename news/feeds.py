@@ -2,11 +2,21 @@
 
 The items are built from ``news_cards`` (the one card representation), so a feed says the
 same as the listing: title, frontend link, summary, date, authors, category and tags.
+
+Escaping. Every value is XML-escaped by Django's feed generator, which is right for elements
+whose content is text: RSS ``title``, ``category`` and ``dc:creator``, Atom ``title`` (no
+``type``: text), ``name`` and ``category/@term``. RSS ``description`` and Atom ``summary
+type="html"`` are HTML, though: feed readers unescape them once and render the result, so a
+summary such as ``<img src=x onerror=alert(17)>`` would run there. The summary and subtitle
+are plain text (the editor's form has no markup), so they are HTML-escaped first: a reader shows
+the characters the editor typed. Atom needs an author for every entry; the feed's own author
+(the site name) covers posts with neither authors nor a byline.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -32,10 +42,11 @@ def render_feed(fmt: str, pages: Sequence[NewsPage], *, request=None) -> tuple[b
     feed = _GENERATORS[fmt](
         title=f"{settings.WAGTAIL_SITE_NAME} news",
         link=frontend_url("/news/"),
-        description=f"The latest news from {settings.WAGTAIL_SITE_NAME}.",
+        description=html.escape(f"The latest news from {settings.WAGTAIL_SITE_NAME}.", quote=False),
         language=settings.LANGUAGE_CODE,
         feed_url=request.build_absolute_uri(request.path) if request is not None else None,
         feed_guid=frontend_url("/news/"),
+        author_name=settings.WAGTAIL_SITE_NAME,
     )
     for card in cards:
         date = dt.datetime.fromisoformat(card["date"]) if card["date"] else timezone.now()
@@ -43,10 +54,13 @@ def render_feed(fmt: str, pages: Sequence[NewsPage], *, request=None) -> tuple[b
         feed.add_item(
             title=card["title"],
             link=frontend_url(card["path"]),
-            description=card["summary"] or card["subtitle"],
+            # Plain text in an element that is HTML: escaped, so it is shown, never rendered.
+            description=html.escape(card["summary"] or card["subtitle"] or "", quote=False),
             unique_id=frontend_url(card["path"]),
             unique_id_is_permalink=True,
             pubdate=date,
+            # Atom requires <updated> on every entry (Django writes it from updateddate only).
+            updateddate=date,
             author_name=", ".join(author_names) or card["byline"] or None,
             categories=[c for c in [(card["category"] or {}).get("name"), *card["tags"]] if c],
         )

@@ -158,6 +158,12 @@ class SafeImageForm(BaseImageForm):
     renditions are at most 1600 pixels wide, and its are 1 pixel tall.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("file")
+        if field is not None and hasattr(field, "check_image_pixel_size"):
+            field.check_image_pixel_size = _readable_first(field.check_image_pixel_size)
+
     def clean_file(self) -> Any:
         # Runs only after WagtailImageField accepted the file (not empty, format matches the
         # extension, pixel count and decompression-bomb limits), so those messages are first.
@@ -172,3 +178,36 @@ class SafeImageForm(BaseImageForm):
         if problem:
             raise forms.ValidationError(problem, code="webp_side_too_long")
         return uploaded
+
+
+def _readable_first(check_pixels: Any) -> Any:
+    """Wagtail's pixel check, after making sure Pillow can read the file at all: it opens the
+    file with Pillow and let "cannot identify image file" escape as a server error."""
+
+    def check(uploaded: Any) -> None:
+        if not _pillow_can_read(uploaded):
+            raise forms.ValidationError(
+                "This file is not a valid image: it could not be read.", code="invalid_image"
+            )
+        check_pixels(uploaded)
+
+    return check
+
+
+def _pillow_can_read(uploaded: Any) -> bool:
+    """Pillow (which makes every rendition) can open and verify the file. Willow identifies a
+    format by its first bytes only: ``GIF89a`` followed by junk passed the form and failed
+    when saving, as a server error."""
+    from PIL import UnidentifiedImageError
+
+    try:
+        uploaded.seek(0)
+        with PILImage.open(uploaded) as image:
+            image.verify()  # structure and checksums, without decoding every pixel
+    except PILImage.DecompressionBombError:
+        return True  # readable; Wagtail's pixel check refuses it with its own message
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        return False
+    finally:
+        uploaded.seek(0)
+    return True

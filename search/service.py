@@ -13,9 +13,11 @@ cost (``news.serializers``): at most 10.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from wagtail.contrib.search_promotions.models import Query, QueryDailyHits
@@ -35,43 +37,82 @@ def normalise(query_string: str) -> str:
     return normalise_query_string(query_string)
 
 
+def log_cap() -> int:
+    """How many distinct query strings the search log takes a day (``NEWSROOM_SEARCH_LOG_MAX_
+    QUERIES_PER_DAY``); once reached, only queries already logged today are counted."""
+    return int(getattr(settings, "NEWSROOM_SEARCH_LOG_MAX_QUERIES_PER_DAY", 1000))
+
+
 def record_query(query_string: str) -> None:
     """Count the search for the admin's "Search terms" report.
 
-    Writes exactly what ``Query.get(q).add_hit()`` writes (the normalised query string and
-    today's hit counter), but as upserts: the ORM version costs 3 queries for a known query
-    and up to 10 for a new one, and can race on the unique query string.
+    Writes what ``Query.get(q).add_hit()`` writes (the normalised query string and today's
+    hit counter: one row per distinct query per day, not one per search), but as upserts: the
+    ORM version costs 3 queries for a known query and up to 10 for a new one, and can race on
+    the unique query string.
 
-    On PostgreSQL both upserts are one statement, committed asynchronously: every
-    autocommitted write otherwise waits for its WAL flush (1-10 ms on a busy disk), and a hit
-    counter may lose the last fraction of a second of searches in a crash without harm — the
-    database itself stays consistent. SQLite (WAL, ``synchronous=NORMAL``) does not sync on
-    commit, so there the two upserts stay two cheap statements.
+    The log is bounded: a query string that is not yet logged today is only added while fewer
+    than ``log_cap()`` distinct queries have been logged today (anonymous readers could
+    otherwise add a row per made-up query forever); past the cap the searches of queries
+    already logged today are still counted. ``manage.py prune_search_log`` deletes old days.
+
+    On PostgreSQL this is one statement, committed asynchronously: every autocommitted write
+    otherwise waits for its WAL flush (1-10 ms on a busy disk), and a hit counter may lose the
+    last fraction of a second of searches in a crash without harm — the database itself stays
+    consistent. SQLite (WAL, ``synchronous=NORMAL``) does not sync on commit, so there it is
+    two cheap statements (three once the day's cap is reached).
     """
     query_table = Query._meta.db_table
     hits_table = QueryDailyHits._meta.db_table
-    upsert_query = f"""INSERT INTO {query_table} (query_string) VALUES (%s)
+    cap = log_cap()
+    today = timezone.localdate()
+    normalised = normalise(query_string)
+    # Counting stops at the cap, so the test reads at most ``cap`` index entries.
+    under_cap = f"""(SELECT COUNT(*) FROM (SELECT 1 FROM {hits_table} WHERE date = %s
+        LIMIT %s) AS today) < %s"""
+    upsert_query = f"""INSERT INTO {query_table} (query_string) SELECT %s WHERE {under_cap}
         ON CONFLICT (query_string) DO UPDATE SET query_string = excluded.query_string
         RETURNING id"""
+    upsert_params = [normalised, today, cap, cap]
     on_conflict = f"ON CONFLICT (query_id, date) DO UPDATE SET hits = {hits_table}.hits + 1"
-    params = [normalise(query_string), timezone.localdate()]
+    count_known = f"""UPDATE {hits_table} SET hits = hits + 1 WHERE date = %s
+        AND query_id = (SELECT id FROM {query_table} WHERE query_string = %s)"""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # set_config(..., true) lasts for this statement's own transaction only.
+            # set_config(..., true) lasts for this statement's own transaction only. Past the
+            # cap ``q`` is empty and ``known`` counts a query already logged today.
             cursor.execute(
                 f"""WITH async AS (SELECT set_config('synchronous_commit', 'off', true)),
-                    q AS ({upsert_query})
-                    INSERT INTO {hits_table} (query_id, date, hits)
-                    SELECT q.id, %s, 1 FROM q, async {on_conflict}""",
-                params,
+                    q AS ({upsert_query}),
+                    counted AS (INSERT INTO {hits_table} (query_id, date, hits)
+                        SELECT q.id, %s, 1 FROM q, async {on_conflict} RETURNING 1),
+                    known AS ({count_known} AND NOT EXISTS (SELECT 1 FROM q) RETURNING 1)
+                    SELECT (SELECT COUNT(*) FROM counted), (SELECT COUNT(*) FROM known)""",
+                [*upsert_params, today, today, normalised],
             )
             return
-        cursor.execute(upsert_query, params[:1])
-        query_id = cursor.fetchone()[0]
+        cursor.execute(upsert_query, upsert_params)
+        row = cursor.fetchone()
+        if row is None:  # today's cap reached: count it only if it is logged today already
+            cursor.execute(count_known, [today, normalised])
+            return
         cursor.execute(
             f"INSERT INTO {hits_table} (query_id, date, hits) VALUES (%s, %s, 1) {on_conflict}",
-            [query_id, params[1]],
+            [row[0], today],
         )
+
+
+def prune_log(days: int | None = None) -> tuple[int, int]:
+    """Delete the search log's days older than ``days`` (``NEWSROOM_SEARCH_LOG_DAYS``), then
+    the query strings left without any day and without an editor's promotion. Returns the
+    number of (daily rows, query strings) deleted."""
+    if days is None:
+        days = int(getattr(settings, "NEWSROOM_SEARCH_LOG_DAYS", 30))
+    oldest = timezone.localdate() - dt.timedelta(days=days)
+    deleted_days, _ = QueryDailyHits.objects.filter(date__lt=oldest).delete()
+    orphans = Query.objects.filter(daily_hits__isnull=True, editors_picks__isnull=True)
+    deleted = orphans.delete()[1]
+    return deleted_days, deleted.get(Query._meta.label, 0)
 
 
 def cached_cards(page_ids: list[int], *, request=None) -> dict[int, dict[str, Any]]:

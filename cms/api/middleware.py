@@ -15,11 +15,17 @@
   parameter would otherwise be a 500 there (SQLite merely finds nothing). The search text
   ``q`` of Newsroom's search is the exception: ``search.query`` drops control characters
   from it, so a pasted NUL is ignored there rather than refused.
+- A JSON request body over ``NEWSROOM_API_MAX_JSON_BYTES`` (by its Content-Length) is a 413
+  before it is read or parsed.
+- Error answers are capped at ``NEWSROOM_API_ERROR_MAX_BYTES``: a request with thousands of
+  unknown parameters gets the first few errors and a count, not one entry per parameter
+  (2,000 of them made a 367 KB answer).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -63,6 +69,25 @@ def _refuse_nul(request: HttpRequest) -> HttpResponse | None:
     return problem_response(status=400, detail="Invalid query parameters", errors=errors)
 
 
+def _refuse_large_body(request: HttpRequest) -> HttpResponse | None:
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    if not request.content_type or not request.content_type.endswith("json"):
+        return None  # uploads (multipart) have their own limits
+    limit = int(getattr(settings, "NEWSROOM_API_MAX_JSON_BYTES", 1024 * 1024))
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= limit:
+        return None
+    return problem_response(
+        status=413,
+        detail=f"The request body is {length} bytes; at most {limit} are accepted.",
+        errors=[{"type": "too_large", "loc": ["body"], "msg": f"At most {limit} bytes."}],
+    )
+
+
 def _as_problem_json(response: HttpResponse) -> HttpResponse:
     """An error that Django answered in HTML (no URL matched, method not allowed…) as JSON."""
     if response.status_code < 400 or getattr(response, "streaming", False):
@@ -74,6 +99,50 @@ def _as_problem_json(response: HttpResponse) -> HttpResponse:
         if response.has_header(header):
             problem[header] = response[header]
     return problem
+
+
+MAX_ERRORS_SHOWN = 20
+MAX_TEXT = 200
+
+
+def _short(value: object) -> object:
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return value[:MAX_TEXT] + "…"
+    return value
+
+
+def _capped(response: HttpResponse) -> HttpResponse:
+    """An error answer over the size limit, shortened: the first errors, each text cut."""
+    limit = int(getattr(settings, "NEWSROOM_API_ERROR_MAX_BYTES", 8192))
+    if response.status_code < 400 or getattr(response, "streaming", False):
+        return response
+    if len(response.content) <= limit:
+        return response
+    try:
+        problem = json.loads(response.content)
+    except ValueError:
+        problem = None
+    if not isinstance(problem, dict):
+        problem = {"status": response.status_code}
+    errors = problem.get("errors") if isinstance(problem.get("errors"), list) else []
+    shown = [
+        {
+            key: [_short(part) for part in value] if isinstance(value, list) else _short(value)
+            for key, value in error.items()
+        }
+        for error in errors[:MAX_ERRORS_SHOWN]
+        if isinstance(error, dict)
+    ]
+    detail = _short(str(problem.get("detail") or ""))
+    if len(errors) > len(shown):
+        detail = f"{detail} (the first {len(shown)} of {len(errors)} errors)".strip()
+    capped = problem_response(status=response.status_code, detail=detail, errors=shown or None)
+    for header in ("Allow", "Cache-Control", "Retry-After"):
+        if response.has_header(header):
+            capped[header] = response[header]
+    if len(capped.content) > limit:  # still too big (a huge error key?): no list at all
+        capped = problem_response(status=response.status_code, detail=detail[:MAX_TEXT])
+    return capped
 
 
 class ApiEdgeMiddleware:
@@ -91,7 +160,7 @@ class ApiEdgeMiddleware:
         is_head = request.method == "HEAD"
         if is_head:
             request.method = "GET"
-        refused = _refuse_nul(request)
+        refused = _refuse_nul(request) or _refuse_large_body(request)
         if refused is not None:
             response = refused
         elif request.path.startswith(GENERATION_CACHED) and is_anonymous(request):
@@ -100,7 +169,7 @@ class ApiEdgeMiddleware:
             response = self.get_response(request)
         if is_head:
             request.method = "HEAD"
-        response = _as_problem_json(response)
+        response = _capped(_as_problem_json(response))
 
         if request.method in ("GET", "HEAD"):
             response = self._http_caching(request, response)

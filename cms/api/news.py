@@ -106,17 +106,27 @@ def _filtered_news(
         )
     if category:
         queryset = queryset.filter(category__slug=category)
+    # Only published people and organisations can be filtered by: a draft's slug must give
+    # what a made-up slug gives, or the count would reveal that the draft exists.
     if organisation:
         through = NewsPage.organisations.through
         queryset = queryset.filter(
             Exists(
-                through.objects.filter(newspage_id=OuterRef("pk"), organisation__slug=organisation)
+                through.objects.filter(
+                    newspage_id=OuterRef("pk"),
+                    organisation__slug=organisation,
+                    organisation__live=True,
+                )
             )
         )
     if person:
         through = NewsPage.people.through
         queryset = queryset.filter(
-            Exists(through.objects.filter(newspage_id=OuterRef("pk"), person__slug=person))
+            Exists(
+                through.objects.filter(
+                    newspage_id=OuterRef("pk"), person__slug=person, person__live=True
+                )
+            )
         )
     if year is not None:
         queryset = queryset.filter(date__year=year)

@@ -133,6 +133,9 @@ def fix_document(document: dict[str, Any]) -> dict[str, Any]:
             # in a query parameter: cms.api.middleware), and Newsroom's views refuse unknown
             # parameters, also on the operations that take none (feeds).
             operation.setdefault("responses", {}).setdefault("400", _problem("Bad Request"))
+            # A JSON body over NEWSROOM_API_MAX_JSON_BYTES is refused unread (middleware).
+            if JSON in operation.get("requestBody", {}).get("content", {}):
+                operation["responses"].setdefault("413", _problem("Content Too Large"))
             # Newsroom's operations (no security requirement: always public) document their
             # errors themselves; Wagtail's always declare a security requirement.
             if "security" in operation:

@@ -16,6 +16,11 @@ Wagtail's ``/pages/find/`` reads ``?site=hostname[:port]`` without catching what
 value raises (a non-numeric port: ValueError from the database field; a hostname shared by
 several sites: ValueError from Wagtail), so both were 500s. The listing already turns them
 into 400s; the find view is wrapped to do the same.
+
+Wagtail's redirects endpoints (``/api/v3/redirects/``, ``/find/``, ``/{id}/``) are public and
+would list redirects to drafts and private pages (``redirect_page_id``). Anonymous readers, and
+token holders who may not manage redirects, only get redirects to a link or to a page readers
+can see (``cms.redirects``); the others are left out of the listing and are a 404.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja.errors import HttpError
 from wagtail.api.v3 import querysets as v3_querysets
@@ -31,8 +37,12 @@ from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 from wagtail.api.v3.querysets import get_pages_queryset
 from wagtail.api.v3.routers.pages import router as pages_router
 from wagtail.api.validators import SiteFilterValidator
+from wagtail.contrib.redirects.api.v3.router import router as redirects_router
+from wagtail.contrib.redirects.middleware import get_redirect
+from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, Site
 
+from cms import redirects
 from news import representation as rep
 
 # The same bound as Newsroom's own listings.
@@ -61,6 +71,8 @@ def paginate_queryset(self, queryset, pagination, request, **params: Any) -> dic
     """Wagtail's pagination, refusing an offset no listing can reach (before any query)."""
     if pagination.offset > MAX_OFFSET:
         raise HttpError(400, f"offset cannot be higher than {MAX_OFFSET}")
+    if queryset.model is Redirect and not redirects.may_see_every_redirect(request):
+        queryset = redirects.visible_redirects(queryset)
     return _stock_paginate(self, queryset, pagination, request, **params)
 
 
@@ -117,6 +129,38 @@ def _wrap_find_page() -> None:
                 operation.view_func = page_detail_keeping_locale(operation.view_func)
 
 
+def hide_redirects_to_hidden_pages(view):
+    """Redirect detail and find: a redirect to a page readers cannot see is a 404."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not redirects.may_see_every_redirect(request):
+            found = None
+            if kwargs.get("redirect_id") is not None:
+                found = Redirect.objects.filter(pk=kwargs["redirect_id"]).first()
+            elif kwargs.get("html_path"):
+                found = get_redirect(request, kwargs["html_path"])
+            elif kwargs.get("id"):
+                found = Redirect.objects.filter(pk=kwargs["id"]).first()
+            if found is not None and not redirects.is_visible(found):
+                raise Http404("No Redirect matches the given query.")
+        return view(request, *args, **kwargs)
+
+    wrapper._newsroom_hides_redirects = True
+    return wrapper
+
+
+def _wrap_redirect_reads() -> None:
+    for path_view in redirects_router.path_operations.values():
+        for operation in path_view.operations:
+            reads = getattr(operation, "operation_id", None) in {
+                "redirects_detail",
+                "redirects_find",
+            }
+            if reads and not getattr(operation.view_func, "_newsroom_hides_redirects", False):
+                operation.view_func = hide_redirects_to_hidden_pages(operation.view_func)
+
+
 def install() -> None:
     """Idempotent: wrap the stock functions once."""
     if v3_querysets.get_public_pages_queryset is not get_public_pages_queryset:
@@ -124,3 +168,4 @@ def install() -> None:
     if WagtailLimitOffsetPagination.paginate_queryset is not paginate_queryset:
         WagtailLimitOffsetPagination.paginate_queryset = paginate_queryset
     _wrap_find_page()
+    _wrap_redirect_reads()

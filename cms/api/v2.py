@@ -4,12 +4,19 @@ Differences from stock: pages are only what an anonymous reader may see (live, u
 outside view restrictions — Wagtail's v2 does not check ``expire_at``), the body and rich
 text come out resolved (via ``api_fields`` on the models, the same block JSON as v3), and
 every error is problem-details JSON: a malformed parameter is a 400, never a 500.
+
+Search (``?search=``): Wagtail's search backends accept a queryset filtered on indexed fields
+only, and the privacy rules (``expire_at``, view restrictions of ancestors and of collections)
+are not indexed — stock v2 answered every page search with a 400 and every document search with
+a 500. While searching, the visible rows are therefore expressed as ``pk IN (subquery of the
+visible rows)``: ``id`` is an indexed filter field of pages and documents, and the database
+still applies the full rule.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, Window
+from django.db.models import Count, QuerySet, Window
 from django.http import Http404
 from rest_framework.exceptions import APIException
 from wagtail.api.v2.pagination import WagtailPagination
@@ -22,6 +29,7 @@ from wagtail.api.v3.errors import problem_response
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.fields import StreamField
 from wagtail.images.api.v2.views import ImagesAPIViewSet
+from wagtail.models import Page
 
 from cms.api import stock
 from news import representation as rep
@@ -84,6 +92,8 @@ class WindowCountPagination(WagtailPagination):
     one query instead of a COUNT and a SELECT)."""
 
     def paginate_queryset(self, queryset, request, view=None):
+        if not isinstance(queryset, QuerySet):  # search results: Wagtail's own way
+            return super().paginate_queryset(queryset, request, view)
         counted = _CountFromRows(queryset.annotate(_newsroom_total=Window(Count("pk"))))
         pages = list(super().paginate_queryset(counted, request, view))
         if pages:
@@ -107,6 +117,13 @@ class _CountFromRows:
         return self.queryset[item]
 
 
+def _searchable(request, model, visible):
+    """``visible`` as a queryset a search backend accepts, when the request searches."""
+    if "search" not in request.GET:
+        return visible
+    return model.objects.filter(pk__in=visible.values("pk"))
+
+
 class NewsroomPagesAPIViewSet(ProblemErrorsMixin, PagesAPIViewSet):
     base_serializer_class = NewsroomPageSerializer
     pagination_class = WindowCountPagination
@@ -123,7 +140,7 @@ class NewsroomPagesAPIViewSet(ProblemErrorsMixin, PagesAPIViewSet):
                 )
             except ValueError as error:  # ?site= matching several sites
                 raise BadRequestError(str(error)) from error
-        return self._public_pages.all()
+        return _searchable(self.request, Page, self._public_pages.all())
 
     def get_object(self):
         page = super().get_object()  # Wagtail's: the specific page of the cached base row
@@ -159,7 +176,8 @@ class NewsroomImagesAPIViewSet(ProblemErrorsMixin, ImagesAPIViewSet):
 class NewsroomDocumentsAPIViewSet(ProblemErrorsMixin, DocumentsAPIViewSet):
     def get_queryset(self):
         # Documents in a collection with a view restriction are private.
-        return rep.public_documents(super().get_queryset())
+        visible = rep.public_documents(super().get_queryset())
+        return _searchable(self.request, self.model, visible)
 
 
 api_router = WagtailAPIRouter("wagtailapi_v2")

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Sign-in throttling (cms/signin.py, docs/security.md).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +74,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Wagtail's redirects, except to pages readers cannot see (cms/redirects.py).
+    "cms.redirects.ReaderRedirectMiddleware",
+    # Turns axes' lockout of a sign-in into its 429 answer; must be last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -146,6 +151,26 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+
+# --- Sign-in throttling (django-axes; cms/signin.py, docs/security.md) ------------------------
+# Axes' backend comes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("NEWSROOM_SIGNIN_THROTTLE", True)
+# After this many failed passwords for one account (or one page/document password form) from
+# one address, that address is locked out of it for the cool-off time. Failures are rows in
+# the database (axes' AccessAttempt), shared by every process and server.
+AXES_FAILURE_LIMIT = env_int("NEWSROOM_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("NEWSROOM_SIGNIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Number of reverse proxies in front of the CMS that append the client to X-Forwarded-For (0:
+# the client is REMOTE_ADDR). Wrong values let a client choose its own address.
+NEWSROOM_TRUSTED_PROXIES = env_int("NEWSROOM_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "cms.signin.client_ip"
 
 # --- Passwords, i18n ------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -317,6 +342,20 @@ WAGTAIL_HEADLESS_PREVIEW = {
     "REDIRECT_ON_PREVIEW": False,
     "ENFORCE_TRAILING_SLASH": True,
 }
+
+# --- Newsroom: hardening (docs/security.md) ---------------------------------------------------
+# Search log (the admin's "Search terms"): distinct query strings logged per day, and days kept
+# by ``manage.py prune_search_log``.
+NEWSROOM_SEARCH_LOG_MAX_QUERIES_PER_DAY = env_int("NEWSROOM_SEARCH_LOG_MAX_QUERIES_PER_DAY", 1000)
+NEWSROOM_SEARCH_LOG_DAYS = env_int("NEWSROOM_SEARCH_LOG_DAYS", 30)
+# Request size limits: a JSON request body to the API over this many bytes is a 413 before it is
+# read; a post body (StreamField) of more top-level blocks than this is a 422 (write API, before
+# the form is built) or a form error (admin). Uploads have their own limits (WAGTAIL*_MAX_
+# UPLOAD_SIZE).
+NEWSROOM_API_MAX_JSON_BYTES = env_int("NEWSROOM_API_MAX_JSON_BYTES", 1024 * 1024)
+NEWSROOM_MAX_BODY_BLOCKS = env_int("NEWSROOM_MAX_BODY_BLOCKS", 500)
+# Error answers of the API are cut to this many bytes (a list of errors is shortened).
+NEWSROOM_API_ERROR_MAX_BYTES = env_int("NEWSROOM_API_ERROR_MAX_BYTES", 8192)
 
 # --- Newsroom: publishing webhooks (news/publishing.py, news/webhooks.py) --------------------
 # Endpoints told about every publish/unpublish/move/delete, as signed JSON POSTs.
