@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Admin saves of one page/snippet one at a time: no false autosave conflict (news/editing.py)
+    "news.editing.SerialisedEditsMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
