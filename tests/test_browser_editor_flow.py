@@ -18,7 +18,14 @@ from wagtail.models import Revision
 
 from news.models import NewsPage
 from tests import test_browser_preview as preview_tests
-from tests.test_browser_preview import TIMEOUT_MS, expect_text, open_preview, shot, sign_in
+from tests.test_browser_preview import (
+    TIMEOUT_MS,
+    add_block,
+    expect_text,
+    open_preview,
+    shot,
+    sign_in,
+)
 
 # The live CMS and frontend, the browser and the editor of the preview tests (pytest finds
 # fixtures by their name in this module).
@@ -46,6 +53,7 @@ document.addEventListener("w-autosave:success", () => { window.newsroomAutosaves
 # Wagtail's unsaved-changes watcher takes the form's initial state 2 s after the page loads;
 # edits before that are not seen (nor autosaved).
 WATCH_DELAY_MS = 2200
+LOADED = "img => img.complete && img.naturalWidth > 0"
 
 
 def revision_stamps(post: NewsPage) -> list[tuple[int, object]]:
@@ -103,4 +111,31 @@ def test_create_save_preview_publish_ten_times_without_a_false_conflict(page, ne
         assert [stamp for _pk, stamp in stamps] == sorted(stamp for _pk, stamp in stamps), stamps
         assert post.live_revision_id == stamps[-1][0]
     assert NewsPage.objects.filter(title__startswith="Quick post number").count() == RUNS
+    assert not page.js_errors, page.js_errors
+
+
+def test_boilerplate_help_and_choosers_as_the_editor_sees_them(page, newsroom):
+    """The help texts show their placeholders; the choosers show who is who."""
+    cms = newsroom["cms"]
+    sign_in(page, cms)
+    page.goto(f"{cms}/admin/pages/add/news/newspage/{newsroom['index'].pk}/")
+    boilerplate = add_block(page, "About boilerplate")
+    expect_text(boilerplate, 'An "About <organisation>" section, edited once in Organisations.')
+    expect_text(boilerplate, 'Shows "About <name>" with the organisation')
+
+    boilerplate.get_by_role("button", name="Choose organisation").click()
+    modal = page.locator(".modal-dialog")
+    row = modal.locator("tbody tr").filter(has_text="Example Corp")
+    expect_text(row, "Premier member")
+    page.wait_for_function(LOADED, arg=row.locator("img").element_handle())
+    shot(page, "editor-flow-organisation-chooser")
+    modal.get_by_role("button", name="Close").click()
+
+    bio = add_block(page, "Bio")
+    bio.get_by_role("button", name="Choose person").click()
+    row = modal.locator("tbody tr").filter(has_text="Ada Example")
+    expect_text(row, "Example Corp")
+    expect_text(row, "Chief Example Officer")
+    page.wait_for_function(LOADED, arg=row.locator("img").element_handle())
+    shot(page, "editor-flow-person-chooser")
     assert not page.js_errors, page.js_errors
