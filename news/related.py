@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from django.db.models import (
     Case,
     Count,
+    Expression,
     IntegerField,
     OuterRef,
     Q,
@@ -38,10 +39,15 @@ OrganisationMention = NewsPage.organisations.through
 PersonMention = NewsPage.people.through
 
 
-def _shared_count(rows: QuerySet, page_field: str) -> Coalesce:
-    """How many of ``rows`` (mentions or tag links of the post) belong to the candidate."""
+def _shared_count(
+    model, field: str, ids: Iterable | QuerySet, *, page_field: str = "newspage_id"
+) -> Expression | None:
+    """How many of the post's ``ids`` (organisations, people or tags) the candidate has too;
+    None when the post (held in memory) has none."""
+    if isinstance(ids, list) and not ids:
+        return None
     counted = (
-        rows.filter(**{page_field: OuterRef("pk")})
+        model.objects.filter(**{f"{field}__in": ids, page_field: OuterRef("pk")})
         .order_by()
         .values(page_field)
         .annotate(shared=Count("*"))
@@ -78,34 +84,39 @@ def related_queryset(page: NewsPage, candidates: QuerySet[NewsPage]) -> QuerySet
     category_id = page.category_id
     if not _stored(page) and not (organisation_ids or person_ids or tag_ids or category_id):
         return None
-    mentions_shared = _shared_count(
-        OrganisationMention.objects.filter(organisation_id__in=organisation_ids), "newspage_id"
-    ) + _shared_count(PersonMention.objects.filter(person_id__in=person_ids), "newspage_id")
-    tags_shared = _shared_count(NewsPageTag.objects.filter(tag_id__in=tag_ids), "content_object_id")
     # Id subqueries select the candidates (no joins, hence no duplicate rows to sort out).
     sharing = (
         Q(pk__in=_page_ids(OrganisationMention, "organisation_id", organisation_ids))
         | Q(pk__in=_page_ids(PersonMention, "person_id", person_ids))
         | Q(pk__in=_page_ids(NewsPageTag, "tag_id", tag_ids, page_field="content_object_id"))
     )
+    # A criterion the post cannot share (no tags, no category…) is left out of the ordering:
+    # it would be a constant, which PostgreSQL reads as a column position in ORDER BY.
+    ranks: dict[str, Expression] = {}
+    mentions = [
+        _shared_count(OrganisationMention, "organisation_id", organisation_ids),
+        _shared_count(PersonMention, "person_id", person_ids),
+    ]
+    mentions = [count for count in mentions if count is not None]
+    if mentions:
+        ranks["mentions_shared"] = sum(mentions[1:], mentions[0])
+    tags = _shared_count(NewsPageTag, "tag_id", tag_ids, page_field="content_object_id")
+    if tags is not None:
+        ranks["tags_shared"] = tags
     if category_id is not None:
         sharing |= Q(category_id=category_id)
-    same_category = Q(category_id=category_id) if category_id is not None else Q(pk__in=[])
+        ranks["same_category"] = Case(
+            When(category_id=category_id, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
     return (
         candidates.exclude(pk=page.pk)
         .filter(sharing)
-        .alias(
-            mentions_shared=mentions_shared,
-            tags_shared=tags_shared,
-            same_category=_flag(same_category),
-        )
-        .order_by("-mentions_shared", "-tags_shared", "-same_category", "-date", "-pk")
+        .alias(**ranks)
+        .order_by(*(f"-{name}" for name in ranks), "-date", "-pk")
     )
 
 
 def _page_ids(model, field: str, ids: Iterable | QuerySet, *, page_field: str = "newspage_id"):
     return model.objects.filter(**{f"{field}__in": ids}).values(page_field)
-
-
-def _flag(condition: Q) -> Case:
-    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
