@@ -470,7 +470,8 @@ class BoilerplateBlock(blocks.StructBlock):
 
     organisation = ResolvedSnippetChooserBlock(
         "news.Organisation",
-        help_text='Shows "About <name>" with the organisation\'s current published boilerplate.',
+        help_text='Shows "About &lt;name&gt;" with the organisation\'s current published '
+        "boilerplate.",
     )
     boilerplate_override = blocks.RichTextBlock(
         required=False,
@@ -501,7 +502,7 @@ class BoilerplateBlock(blocks.StructBlock):
     class Meta:
         icon = "doc-full"
         label = "About boilerplate"
-        help_text = 'An "About <organisation>" section, edited once in Organisations.'
+        help_text = 'An "About &lt;organisation&gt;" section, edited once in Organisations.'
         description = "The organisation's standard boilerplate."
         template = "news/blocks/boilerplate.html"
 

@@ -17,7 +17,8 @@ from wagtail.models import Page
 
 from news import api_cache
 from news import representation as rep
-from news.models import NewsPage, NewsPageAuthor, NewsPageTag
+from news.models import NewsPage, NewsPageAuthor
+from news.related import related_queryset
 from news.snippets import Organisation
 
 RELATED_POSTS = 3
@@ -200,35 +201,10 @@ def cards_for_ids(page_ids: Sequence[int], *, request=None) -> list[dict[str, An
     return [cards[pk] for pk in page_ids if pk in cards]
 
 
-def _related_queryset(page: NewsPage) -> QuerySet[NewsPage] | None:
-    """Live posts sharing an organisation or a tag with ``page``, newest first."""
-    if _is_bare(page):
-        # The page's own organisations and tags as subqueries: no query to read them first.
-        organisation_ids = NewsPage.organisations.through.objects.filter(
-            newspage_id=page.pk
-        ).values("organisation_id")
-        tag_ids = NewsPageTag.objects.filter(content_object_id=page.pk).values("tag_id")
-    else:  # prefetched, or a preview's in-memory relations
-        organisation_ids = [org.pk for org in page.organisations.all()]
-        tag_ids = [tag.pk for tag in page.tags.all()]
-        if not organisation_ids and not tag_ids:
-            return None
-    # Two id subqueries rather than joins: no duplicate rows, so no DISTINCT to sort out.
-    sharing_organisation = NewsPage.organisations.through.objects.filter(
-        organisation_id__in=organisation_ids
-    ).values("newspage_id")
-    sharing_tag = NewsPageTag.objects.filter(tag_id__in=tag_ids).values("content_object_id")
-    return (
-        news_queryset()
-        .exclude(pk=page.pk)
-        .filter(Q(pk__in=sharing_organisation) | Q(pk__in=sharing_tag))
-    )
-
-
 def _related_rows(page: NewsPage, limit: int) -> list[NewsPage]:
-    """Up to ``limit`` live posts sharing an organisation or a tag with ``page`` (one query;
-    without their body, which a card does not show)."""
-    queryset = _related_queryset(page)
+    """Up to ``limit`` live posts related to ``page``, best first (ranking: news.related; one
+    query; without their body, which a card does not show)."""
+    queryset = related_queryset(page, news_queryset())
     return [] if queryset is None else list(queryset.defer("body")[:limit])
 
 

@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from news.choosers import OrganisationChooserViewSet, PersonChooserViewSet
 from news.snippets import NewsCategory, Organisation, Person
 
 
@@ -14,6 +15,8 @@ class OrganisationViewSet(SnippetViewSet):
     list_display = ["name", "membership_level", "website", "live"]
     list_filter = ["membership_level", "live"]
     search_fields = ["name"]
+    # The chooser shows logo and membership level (news/choosers.py).
+    chooser_viewset_class = OrganisationChooserViewSet
 
 
 class PersonViewSet(SnippetViewSet):
@@ -23,6 +26,8 @@ class PersonViewSet(SnippetViewSet):
     list_display = ["name", "role", "organisation", "live"]
     list_filter = ["live"]
     search_fields = ["name", "role"]
+    # The chooser shows headshot, role and organisation (news/choosers.py).
+    chooser_viewset_class = PersonChooserViewSet
 
 
 class NewsCategoryViewSet(SnippetViewSet):

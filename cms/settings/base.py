@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Wagtail's redirects, except to pages readers cannot see (cms/redirects.py).
     "cms.redirects.ReaderRedirectMiddleware",
+    # Admin saves of one page/snippet one at a time: no false autosave conflict (news/editing.py)
+    "news.editing.SerialisedEditsMiddleware",
     # Turns axes' lockout of a sign-in into its 429 answer; must be last.
     "axes.middleware.AxesMiddleware",
 ]
@@ -249,6 +251,10 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAIL_I18N_ENABLED = False
 WAGTAILAPI_LIMIT_MAX = 100
+# Admin avatars: no Gravatar by default (a broken image without internet, and every admin page
+# would tell gravatar.com who is editing); users upload an avatar in their account settings.
+# Set e.g. "https://www.gravatar.com/avatar" (or a self-hosted Libravatar) to turn it on.
+WAGTAIL_GRAVATAR_PROVIDER_URL = env_str("WAGTAIL_GRAVATAR_PROVIDER_URL") or None
 
 # --- Newsroom: the frontend(s) --------------------------------------------------------------
 # Where readers see the site; page URLs in the API, feeds, "View live" and preview point here.

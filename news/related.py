@@ -1,0 +1,122 @@
+"""Related posts: ranked by what they share with the post, in one SQL statement.
+
+A member announcement ("X joins the Foundation") is most related to the other posts about the
+same members and people, then to posts on the same topics, then to posts of the same kind:
+
+1. the number of organisations and people both posts mention (``NewsPage.organisations`` and
+   ``NewsPage.people``: authors, quoted and bio'd people, boilerplates, the people's
+   organisations), most first;
+2. then the number of shared tags;
+3. then the same category;
+4. then newest first (``date``, then id).
+
+A post qualifies when it shares at least one of these. The counts are correlated subqueries of
+the candidate selection, so ranking costs no query beyond the one that reads the posts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import (
+    Case,
+    Count,
+    Expression,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from news.models import NewsPage, NewsPageTag
+
+# Through models of the derived mentions (NewsPage.organisations / NewsPage.people).
+OrganisationMention = NewsPage.organisations.through
+PersonMention = NewsPage.people.through
+
+
+def _shared_count(
+    model, field: str, ids: Iterable | QuerySet, *, page_field: str = "newspage_id"
+) -> Expression | None:
+    """How many of the post's ``ids`` (organisations, people or tags) the candidate has too;
+    None when the post (held in memory) has none."""
+    if isinstance(ids, list) and not ids:
+        return None
+    counted = (
+        model.objects.filter(**{f"{field}__in": ids, page_field: OuterRef("pk")})
+        .order_by()
+        .values(page_field)
+        .annotate(shared=Count("*"))
+        .values("shared")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _ids(page: NewsPage) -> tuple[object, object, object]:
+    """The post's organisation, person and tag ids: subqueries for a stored post (no query
+    to read them first), lists for a post held in memory (a preview's unsaved relations)."""
+    if _stored(page):
+        return (
+            OrganisationMention.objects.filter(newspage_id=page.pk).values("organisation_id"),
+            PersonMention.objects.filter(newspage_id=page.pk).values("person_id"),
+            NewsPageTag.objects.filter(content_object_id=page.pk).values("tag_id"),
+        )
+    return (
+        [org.pk for org in page.organisations.all()],
+        [person.pk for person in page.people.all()],
+        [tag.pk for tag in page.tags.all()],
+    )
+
+
+def _stored(page: NewsPage) -> bool:
+    # modelcluster keeps a preview's (unsaved) relations in _cluster_related_objects.
+    return page.pk is not None and not getattr(page, "_cluster_related_objects", None)
+
+
+def related_queryset(page: NewsPage, candidates: QuerySet[NewsPage]) -> QuerySet[NewsPage] | None:
+    """``candidates`` (e.g. the live posts) related to ``page``, best first; None when
+    ``page`` (held in memory) has nothing to share."""
+    organisation_ids, person_ids, tag_ids = _ids(page)
+    category_id = page.category_id
+    if not _stored(page) and not (organisation_ids or person_ids or tag_ids or category_id):
+        return None
+    # Id subqueries select the candidates (no joins, hence no duplicate rows to sort out).
+    sharing = (
+        Q(pk__in=_page_ids(OrganisationMention, "organisation_id", organisation_ids))
+        | Q(pk__in=_page_ids(PersonMention, "person_id", person_ids))
+        | Q(pk__in=_page_ids(NewsPageTag, "tag_id", tag_ids, page_field="content_object_id"))
+    )
+    # A criterion the post cannot share (no tags, no category…) is left out of the ordering:
+    # it would be a constant, which PostgreSQL reads as a column position in ORDER BY.
+    ranks: dict[str, Expression] = {}
+    mentions = [
+        _shared_count(OrganisationMention, "organisation_id", organisation_ids),
+        _shared_count(PersonMention, "person_id", person_ids),
+    ]
+    mentions = [count for count in mentions if count is not None]
+    if mentions:
+        ranks["mentions_shared"] = sum(mentions[1:], mentions[0])
+    tags = _shared_count(NewsPageTag, "tag_id", tag_ids, page_field="content_object_id")
+    if tags is not None:
+        ranks["tags_shared"] = tags
+    if category_id is not None:
+        sharing |= Q(category_id=category_id)
+        ranks["same_category"] = Case(
+            When(category_id=category_id, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    return (
+        candidates.exclude(pk=page.pk)
+        .filter(sharing)
+        .alias(**ranks)
+        .order_by(*(f"-{name}" for name in ranks), "-date", "-pk")
+    )
+
+
+def _page_ids(model, field: str, ids: Iterable | QuerySet, *, page_field: str = "newspage_id"):
+    return model.objects.filter(**{f"{field}__in": ids}).values(page_field)
