@@ -165,7 +165,8 @@ STORAGES = {
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        # django-storages' S3Storage, storing SVG as image/svg+xml (cms/s3.py).
+        "BACKEND": "cms.s3.MediaS3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
@@ -195,7 +196,8 @@ WAGTAILDOCS_DOCUMENT_FORM_BASE = "news.uploads.SafeDocumentForm"
 WAGTAILIMAGES_IMAGE_FORM_BASE = "news.uploads.SafeImageForm"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
-WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
+# SVG too (logos): sanitised on upload, served with a CSP, rasterised where needed (news/svg.py).
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif", "svg"]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAIL_I18N_ENABLED = False
 WAGTAILAPI_LIMIT_MAX = 100

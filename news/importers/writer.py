@@ -44,6 +44,7 @@ from news.importers.convert import Draft, ImageRef, attr, collapse, esc, looks_l
 from news.importers.jekyll import ParsedPost
 from news.models import NewsIndexPage, NewsPage, NewsPageAuthor
 from news.snippets import NewsCategory, Organisation, Person
+from news.svg import SvgError, is_svg_name, sanitise_svg
 
 ID_NAMESPACE = uuid.UUID("5b0c7a56-8f0e-4f43-9d55-3a1f1c0a9e11")
 IMPORT_STATUSES = ("created", "updated", "published", "unchanged", "skipped", "failed")
@@ -697,20 +698,20 @@ class JekyllWriter:
         digest = self._hash_cache.get(local)
         data = None
         if digest is None:
-            data = local.read_bytes()
+            data = self._image_bytes(local)
+            if data is None:
+                result.images_missing += 1
+                result.warnings.append(f"{where} {ref.src} is not a readable image: kept as a link")
+                return None
+            # The hash of what is stored (an SVG is stored sanitised): Wagtail's file_hash.
             digest = hashlib.sha1(data).hexdigest()  # noqa: S324 - matches Wagtail's file_hash
             self._hash_cache[local] = digest
         image = self.image_model.objects.filter(file_hash=digest).order_by("pk").first()
         if image is not None:
             result.images_found += 1
             return image
-        data = data if data is not None else local.read_bytes()
-        try:
-            from PIL import Image as PILImage
-
-            with PILImage.open(io.BytesIO(data)) as probe:
-                probe.verify()
-        except Exception:  # noqa: BLE001 - any unreadable file is reported the same way
+        data = data if data is not None else self._image_bytes(local)
+        if data is None:
             result.images_missing += 1
             result.warnings.append(f"{where} {ref.src} is not a readable image: kept as a link")
             return None
@@ -724,6 +725,23 @@ class JekyllWriter:
         image.save()
         self._touch(image)
         return image
+
+    def _image_bytes(self, local: Path) -> bytes | None:
+        """The file's bytes as they will be stored (SVG sanitised), None if unreadable."""
+        data = local.read_bytes()
+        if is_svg_name(local.name):
+            try:
+                return sanitise_svg(data)
+            except SvgError:
+                return None
+        try:
+            from PIL import Image as PILImage
+
+            with PILImage.open(io.BytesIO(data)) as probe:
+                probe.verify()
+        except Exception:  # noqa: BLE001 - any unreadable file is reported the same way
+            return None
+        return data
 
     # Redirects --------------------------------------------------------------------------------
     def _redirect(self, post: ParsedPost, page: NewsPage, result: PostResult) -> None:
