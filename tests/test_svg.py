@@ -171,7 +171,11 @@ def test_admin_upload_sanitises(editor_client) -> None:
         },
     )
     assert response.status_code == 302, response.content[:2000]
-    _assert_clean_svg(get_image_model().objects.get())
+    image = get_image_model().objects.get()
+    _assert_clean_svg(image)
+    # The admin shows it (listing thumbnail, edit page) without error.
+    assert editor_client.get(reverse("wagtailimages:index")).status_code == 200
+    assert editor_client.get(reverse("wagtailimages:edit", args=[image.pk])).status_code == 200
 
 
 def test_newsroom_upload_api_sanitises_and_answers_with_rasters(token_client) -> None:
@@ -200,7 +204,10 @@ def test_wagtail_images_api_sanitises(token_client) -> None:
         {"title": "Logo", "file": SimpleUploadedFile("logo.svg", _hostile_logo())},
     )
     assert response.status_code in (200, 201), response.content
-    _assert_clean_svg(get_image_model().objects.get())
+    image = get_image_model().objects.get()
+    _assert_clean_svg(image)
+    detail = token_client.get(f"/api/v3/images/{image.pk}/")
+    assert detail.status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -287,3 +294,31 @@ def test_s3_storage_types_svg_objects() -> None:
     assert params["Metadata"]["content-security-policy"] == SVG_CSP
     assert params["CacheControl"] == "x"
     assert "ContentType" not in storage.get_object_parameters("original_images/photo.png")
+
+
+def test_a_post_with_an_svg_logo_matches_the_contract(client, news_index) -> None:
+    from news.snippets import Organisation
+    from tests.conftest import publish_news_page
+    from tests.test_api_openapi import assert_valid
+
+    logo = _svg_image()
+    org = Organisation(name="Corvid", slug="corvid", logo=logo, boilerplate="<p>Chips.</p>")
+    org.save()
+    org.save_revision().publish()
+    page = publish_news_page(
+        news_index,
+        title="Corvid joins",
+        feature_image=logo,
+        body=[
+            {"type": "image", "value": {"image": logo.pk, "alt_text": "Corvid logo",
+                                        "alignment": "right", "max_width": 150}},
+            {"type": "boilerplate", "value": {"organisation": org.pk}},
+        ],
+    )  # fmt: skip
+    document = client.get("/api/v3/openapi.json").json()
+    body = client.get(f"/api/v3/news/{page.pk}/").json()
+    assert_valid(document, "/api/v3/news/{page_id}/", body)
+    image = body["body"][0]["value"]["image"]
+    assert image["src"].endswith(".svg") and (image["width"], image["height"]) == (240, 80)
+    assert body["seo"]["social_image"]["url"].endswith(".jpg")
+    assert body["body"][1]["value"]["organisation"]["logo"]["src"].endswith(".svg")
