@@ -22,6 +22,7 @@ from cms.media import media_urlpatterns
 from news import representation as rep
 from news.svg import SVG_CSP, SvgError, raster_size, sanitise_svg, svg_size
 from tests.test_api_uploads import media_files
+from tests.test_storage_s3 import s3_endpoint  # noqa: F401, F811 - the moto S3 server
 
 pytestmark = pytest.mark.django_db
 
@@ -285,15 +286,41 @@ def test_media_view_serves_svg_with_csp_and_nosniff(client) -> None:
     assert "Content-Security-Policy" not in other
 
 
-def test_s3_storage_types_svg_objects() -> None:
-    from cms.s3 import MediaS3Storage
+def test_s3_storage_types_svg_objects(s3_endpoint, monkeypatch) -> None:  # noqa: F811
+    """On a real (moto) S3 server: the SVG object is stored as image/svg+xml with the policy
+    in its metadata; a PNG rendition keeps its own type and no such metadata."""
+    import boto3
 
-    storage = MediaS3Storage(bucket_name="unused", object_parameters={"CacheControl": "x"})
-    params = storage.get_object_parameters("original_images/logo.svg")
-    assert params["ContentType"] == "image/svg+xml"
-    assert params["Metadata"]["content-security-policy"] == SVG_CSP
-    assert params["CacheControl"] == "x"
-    assert "ContentType" not in storage.get_object_parameters("original_images/photo.png")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="svg-media")
+    storages = {
+        "default": {
+            "BACKEND": "cms.s3.MediaS3Storage",
+            "OPTIONS": {
+                "bucket_name": "svg-media",
+                "endpoint_url": s3_endpoint,
+                "region_name": "us-east-1",
+                "querystring_auth": False,
+                "file_overwrite": False,
+                "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            },
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        image = _svg_image()
+        rep.image_data(image)
+        original = s3.head_object(Bucket="svg-media", Key=image.file.name)
+        png = image.renditions.get(filter_spec="width-480|format-png")
+        raster = s3.head_object(Bucket="svg-media", Key=png.file.name)
+    assert original["ContentType"] == "image/svg+xml"
+    assert original["Metadata"]["content-security-policy"] == SVG_CSP
+    assert original["CacheControl"] == "public, max-age=31536000, immutable"
+    assert raster["ContentType"] == "image/png" and "content-security-policy" not in raster.get(
+        "Metadata", {}
+    )
 
 
 def test_a_post_with_an_svg_logo_matches_the_contract(client, news_index) -> None:
