@@ -224,6 +224,7 @@ def test_ordinary_paragraphs_are_not_quotes(text: str) -> None:
             "Executive Director",
         ),  # fmt: skip
         ("Corvid's Chief Scientist", "Corvid", "Chief Scientist"),
+        ("the Chief Software Architect at Corvid", "Corvid", "Chief Software Architect"),
         ("Head of Corvid Labs Europe", "Corvid", "Head of Corvid Labs Europe"),
         ("Corvid", "Corvid", "Corvid"),
         ("Chief Scientist", "Corvid", "Chief Scientist"),
@@ -857,3 +858,45 @@ def test_seed_words_are_all_kept(news_index, seed_site: Path) -> None:
     # Only the quotes' "said" (a quote block shows its attribution) and the "at" of "… (EC)
     # at Corvid" (the role is shown as "… (EC), Corvid") go.
     assert source - shown == Counter({"said": 2, "at": 1})
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the Jekyll corpus folder is not available")
+def test_corpus_with_its_images_drawn(news_index, tmp_path: Path) -> None:
+    """The corpus again, with a drawn stand-in for every image it references (the real ones
+    are not in the corpus): member logos (raster and SVG) become their organisation's logo,
+    photos become headshots, and a second run changes nothing."""
+    site = tmp_path / "site"
+    referenced: set[str] = set()
+    for path in CORPUS.glob("*.md"):
+        text = path.read_text(encoding="utf-8-sig")
+        referenced.update(re.findall(r"/assets/images/[\w./-]+\.(?:png|jpe?g|gif|svg)", text))
+    assert referenced
+    for index, src in enumerate(sorted(referenced)):
+        target = site / src.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.suffix == ".svg":
+            target.write_text(
+                '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 120" onload="x()">'
+                f'<rect width="400" height="120" fill="#{index * 2654435 % 0xFFFFFF:06x}"/></svg>'
+            )
+        else:
+            kind = {".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF"}.get(target.suffix, "PNG")
+            PILImage.new("RGB", (320, 200), (index % 256, 40, 90)).save(target, kind)
+    out, ok = run_import(CORPUS, "--parent", "/news/", "--assets-dir", site)
+    assert ok, out
+    assert "failed" not in out.split("Summary:")[0]
+    rebellions = Organisation.objects.get(name="Rebellions")
+    assert rebellions.logo is not None and rebellions.logo.is_svg()
+    assert b"onload" not in rebellions.logo.file.open().read()
+    graphcore = Organisation.objects.get(name="Graphcore")
+    assert graphcore.logo is not None and graphcore.membership_level == "general"
+    assert Organisation.objects.get(name="Hugging Face").membership_level == "premier"
+    lysandre = Person.objects.get(name="Lysandre Debut")
+    assert lysandre.headshot is not None and lysandre.organisation.name == "Hugging Face"
+    assert lysandre.role == "Head of Open Source"
+    assert not re.search(r"not accepted|not a readable image", out)
+
+    before = state()
+    out, ok = run_import(CORPUS, "--parent", "/news/", "--assets-dir", site)
+    assert ok, out
+    assert state() == before

@@ -98,8 +98,10 @@ def role_without_organisation(role: str, organisation: str) -> str:
     )
     for pattern in patterns:
         match = re.match(pattern, role, re.IGNORECASE)
-        if match and match.group("rest").strip(" ,"):
-            return match.group("rest").strip(" ,")
+        rest = match.group("rest").strip(" ,") if match else ""
+        if rest:
+            # "the Chief Architect at X" → "Chief Architect" (shown as "…, X").
+            return re.sub(r"^the\s+(?=\S)", "", rest, flags=re.IGNORECASE)
     return role
 
 
