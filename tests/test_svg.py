@@ -77,6 +77,15 @@ HOSTILE = {
 }
 
 
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">'
+    + b"".join(
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'.encode() for i in range(8)
+    )
+    + b']><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&i;</text></svg>'
+)
+
+
 def _bearer(user) -> str:
     _, plaintext = APIToken.create_token(user=user, name="svg tests")
     return f"Bearer {plaintext}"
@@ -122,7 +131,7 @@ def test_drawing_is_kept() -> None:
 
 
 @pytest.mark.parametrize(
-    "content", [b"not xml at all", b"<html><body>hi</body></html>", b"<svg", b""]
+    "content", [b"not xml at all", b"<html><body>hi</body></html>", b"<svg", b"", BILLION_LAUGHS]
 )
 def test_not_svg_is_refused(content: bytes) -> None:
     with pytest.raises(SvgError):
@@ -217,6 +226,7 @@ def test_wagtail_images_api_sanitises(token_client) -> None:
         ("tall.svg", b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 100000"/>', "WebP"),
         ("logo.svg", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "does not match"),
         ("page.svg", b"<html><script>alert(1)</script></html>", "image"),
+        ("laughs.svg", BILLION_LAUGHS, "image"),  # entity expansion: refused, not expanded
     ],
 )
 def test_unusable_svgs_are_refused_with_nothing_stored(token_client, filename, content, message):
