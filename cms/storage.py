@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
+
+from cms.s3 import MediaS3Storage
 
 PRIVATE_PREFIXES = ("documents/",)
 
@@ -28,8 +29,9 @@ def document_url_expiry() -> int:
     return int(getattr(settings, "NEWSROOM_DOCUMENT_URL_EXPIRY", 300))
 
 
-class NewsroomS3Storage(S3Storage):
-    """django-storages' S3 backend with private, signed documents."""
+class NewsroomS3Storage(MediaS3Storage):
+    """django-storages' S3 backend with typed SVG (``MediaS3Storage``) and private, signed
+    documents."""
 
     def get_object_parameters(self, name: str) -> dict[str, Any]:
         params = super().get_object_parameters(name)

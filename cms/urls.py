@@ -35,20 +35,13 @@ urlpatterns = [
 
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
-    from django.views.static import serve as serve_media
+
+    from cms.media import media_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
-    if settings.MEDIA_URL.startswith("/"):
-        # Images and renditions only: documents go through the serve view above, which
-        # checks collection restrictions (never /media/documents/<name>).
-        prefix = settings.MEDIA_URL.strip("/")
-        urlpatterns.append(
-            re_path(
-                rf"^{prefix}/(?!documents/)(?P<path>.*)$",
-                serve_media,
-                {"document_root": settings.MEDIA_ROOT},
-            )
-        )
+    # Media with nosniff, SVG with a Content-Security-Policy (cms/media.py); documents only
+    # through the serve view above, which checks collection restrictions.
+    urlpatterns += media_urlpatterns()
 
 urlpatterns += [
     path(

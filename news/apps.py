@@ -15,6 +15,11 @@ class NewsConfig(AppConfig):
 
         api_cache.connect_signals()
 
+        # SVG images: whole-pixel sizes (news/svg.py).
+        from news import svg
+
+        svg.connect_signals()
+
         # Publishing pipeline: one ChangeEvent per editor action → API cache, webhooks, CDN.
         from news import publishing
 

@@ -33,7 +33,7 @@ from wagtail.images.models import Filter
 from wagtail.models import Page
 from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, extract_attrs
 
-from news import api_cache
+from news import api_cache, svg
 
 logger = logging.getLogger(__name__)
 
@@ -479,6 +479,9 @@ def _image_data(image: Model, alt: str | None) -> dict:
 
 
 def _standard_renditions(image: Model) -> dict:
+    if image.is_svg():
+        # The SVG itself as src; PNG/WebP rasters (cairosvg) in renditions (news/svg.py).
+        return svg.svg_image_renditions(image)
     renditions = _renditions(image)
     items = []
     for spec in RENDITION_SPECS:
@@ -533,7 +536,12 @@ def social_image_data(image: Model | None) -> dict | None:
 
     def build() -> dict | None:
         try:
-            rendition = image.get_rendition(SOCIAL_IMAGE_SPEC)
+            if image.is_svg():  # Wagtail refuses format-jpeg for SVG: drawn with cairosvg
+                rendition = svg.social_rendition(image, SOCIAL_IMAGE_SPEC)
+                if rendition is None:
+                    return None
+            else:
+                rendition = image.get_rendition(SOCIAL_IMAGE_SPEC)
         except Exception:  # as in _renditions: a broken image must not break the page
             logger.warning("social rendition of image %s failed", image.pk, exc_info=True)
             return None

@@ -35,7 +35,11 @@ class Image(Strict):
     alt: str
     width: int = Field(description="Width of the original image.")
     height: int = Field(description="Height of the original image.")
-    src: str = Field(description="A middle-sized rendition, for <img src> (absolute URL).")
+    src: str = Field(
+        description="A middle-sized rendition, for <img src> (absolute URL); for an SVG image, "
+        "the sanitised SVG itself (then srcset and srcset_webp are empty and renditions are "
+        "PNG/WebP rasters)."
+    )
     renditions: list[Rendition] = Field(description="Every width in the original format and WebP.")
     srcset: str
     srcset_webp: str

@@ -8,6 +8,10 @@ bombs, empty files). Two additions, wired in through ``WAGTAILIMAGES_IMAGE_FORM_
   cannot encode more than 16383 pixels per side; an image whose renditions would be longer
   (a 1×100000 strip: renditions never upscale) is refused instead of breaking every page
   that shows it;
+* SVG images: sanitised (``news.svg.sanitise_svg``: scripts, event handlers,
+  ``foreignObject``, external references and ``data:`` payloads removed) and stored as the
+  sanitised file; one whose raster renditions would exceed the same WebP limit is refused.
+  Wagtail's own checks (extension matches content, pixel count) run first, as for any image;
 * documents: the file's content must match its extension, so an HTML page renamed ``.pdf`` or
   an executable renamed ``.docx`` is refused with a message instead of being served to
   readers — and that message is the only one shown for the file.
@@ -15,17 +19,21 @@ bombs, empty files). Two additions, wired in through ``WAGTAILIMAGES_IMAGE_FORM_
 
 from __future__ import annotations
 
+import io
 import os
 import zipfile
 from typing import Any
 
+import willow
 from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags
 from PIL import Image as PILImage
 from wagtail.documents.forms import BaseDocumentForm
 from wagtail.images.forms import BaseImageForm
 
 from news.representation import RENDITION_FILTERS
+from news.svg import RASTER_MAX_SIDE, RASTER_WIDTHS, SvgError, sanitise_svg, svg_size
 
 # The longest side libwebp can encode.
 WEBP_MAX_SIDE = 16383
@@ -150,6 +158,41 @@ def webp_side_problem(width: int, height: int) -> str | None:
     )
 
 
+def svg_side_problem(width: float, height: float) -> str | None:
+    """Why an SVG of this intrinsic size must be refused: its narrowest raster rendition
+    (``RASTER_WIDTHS[0]`` wide) would be taller than WebP allows."""
+    tallest = height / max(width, 1e-6) * min(RASTER_WIDTHS)
+    if tallest <= RASTER_MAX_SIDE:
+        return None
+    return (
+        f"This SVG cannot be shown: it is {width:g}×{height:g}, so its raster renditions "
+        f"would be over {WEBP_MAX_SIDE} pixels tall, the most WebP allows. Crop the drawing "
+        "or split it into parts."
+    )
+
+
+def sanitised_svg_upload(uploaded: Any) -> Any:
+    """The uploaded SVG, sanitised (news.svg), as a new file of the same name.
+
+    Raises ``ValidationError`` when the file is not a usable SVG or is too long for its
+    raster renditions (the same limit as raster images).
+    """
+    uploaded.seek(0)
+    try:
+        clean = sanitise_svg(uploaded.read())
+        size = svg_size(clean)
+    except (SvgError, Exception) as exc:  # noqa: BLE001 - any unreadable SVG is refused alike
+        raise forms.ValidationError(
+            f"This SVG file cannot be used: {exc}", code="invalid_svg"
+        ) from exc
+    problem = svg_side_problem(*size)
+    if problem:
+        raise forms.ValidationError(problem, code="webp_side_too_long")
+    cleaned = SimpleUploadedFile(uploaded.name, clean, content_type="image/svg+xml")
+    cleaned.image = willow.Image.open(io.BytesIO(clean))
+    return cleaned
+
+
 class SafeImageForm(BaseImageForm):
     """Wagtail's image form, also refusing images whose WebP renditions cannot be encoded.
 
@@ -172,6 +215,8 @@ class SafeImageForm(BaseImageForm):
         if willow_image is None or "file" not in self.changed_data:
             # No new upload (an edit keeping its file), or one the field did not open.
             return uploaded
+        if getattr(willow_image, "format_name", "") == "svg":
+            return sanitised_svg_upload(uploaded)
         problem = webp_side_problem(*_displayed_size(willow_image))
         if hasattr(uploaded, "seek"):
             uploaded.seek(0)

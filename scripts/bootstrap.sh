@@ -4,6 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
+# cairosvg (raster renditions of SVG images, docs/images.md) needs Debian's libcairo2.
+if ! ldconfig -p 2>/dev/null | grep -q 'libcairo\.so\.2'; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcairo2) >/dev/null
+  else
+    echo "note: libcairo2 is missing (apt-get install libcairo2): SVG images get no raster renditions" >&2
+  fi
+fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 extras=""
 [ "${1:-}" = "--dev" ] && extras="dev"

@@ -24,9 +24,16 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
 from wagtail.models import Revision
 
-from news.importers.convert import about_name, detect_quote, split_attribution
+from news.importers.convert import (
+    Draft,
+    about_name,
+    detect_quote,
+    is_legal_notice,
+    membership_statement,
+    split_attribution,
+)
 from news.importers.jekyll import PostError, expand_permalink, parse_post
-from news.importers.writer import JekyllWriter
+from news.importers.writer import JekyllWriter, role_without_organisation
 from news.models import NewsPage
 from news.representation import Resolver
 from news.snippets import NewsCategory, Organisation, Person
@@ -116,11 +123,16 @@ def page_words(page: NewsPage) -> Counter:
         if block.block_type == "quote":
             person = value.get("person")
             if person is not None:
+                # Shown as "Name, Role, Organisation" (frontend/js/render.js personLine).
                 parts += [person.name, person.role]
+                if person.organisation is not None:
+                    parts.append(person.organisation.name)
             else:
                 parts += [value.get("attribution_name") or "", value.get("attribution_role") or ""]
         elif block.block_type == "boilerplate" and value.get("organisation"):
             parts.append(value["organisation"].about_heading)
+            # The organisation's legal notice is printed after the boilerplate.
+            parts.append(html.unescape(re.sub("<[^>]+>", " ", value["organisation"].legal_notice)))
         elif block.block_type == "bio" and value.get("person"):
             parts += [
                 value["person"].name,
@@ -193,6 +205,67 @@ def test_press_release_quote_forms(text: str, name: str, role: str) -> None:
 )
 def test_ordinary_paragraphs_are_not_quotes(text: str) -> None:
     assert detect_quote(text) is None
+
+
+@pytest.mark.parametrize(
+    ("role", "organisation", "expected"),
+    [
+        ("PyTorch Foundation Executive Director", "PyTorch Foundation", "Executive Director"),
+        ("Executive Director, Lumen Foundation", "Lumen Foundation", "Executive Director"),
+        ("VP Developer Technology at Arm", "Arm", "VP Developer Technology"),
+        (
+            "Vice President and General Manager (AIA) at Corvid",
+            "Corvid",
+            "Vice President and General Manager (AIA)",
+        ),  # fmt: skip
+        (
+            "Executive Director of the Linux Foundation",
+            "The Linux Foundation",
+            "Executive Director",
+        ),  # fmt: skip
+        ("Corvid's Chief Scientist", "Corvid", "Chief Scientist"),
+        ("the Chief Software Architect at Corvid", "Corvid", "Chief Software Architect"),
+        ("Head of Corvid Labs Europe", "Corvid", "Head of Corvid Labs Europe"),
+        ("Corvid", "Corvid", "Corvid"),
+        ("Chief Scientist", "Corvid", "Chief Scientist"),
+    ],
+)
+def test_roles_lose_the_organisation_they_are_shown_with(role, organisation, expected) -> None:
+    assert role_without_organisation(role, organisation) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        (
+            "News",
+            "The Foundation is announcing today that Corvid has joined as a premier member.",
+            ("Corvid", "premier"),
+        ),  # fmt: skip
+        (
+            "News",
+            "Today, Example Labs joined the Lumen Foundation as a general member.",
+            ("Example Labs", "general"),
+        ),  # fmt: skip
+        (
+            "Corvid Joins the Lumen Foundation as an Associate Member",
+            "Welcome!",
+            ("Corvid", "associate"),
+        ),  # fmt: skip
+        ("News", "Corvid has joined as a gold member.", None),
+        ("News", "Members joined as speakers at the premier event.", None),
+    ],
+)
+def test_membership_statements(title: str, text: str, expected) -> None:
+    drafts = [Draft("paragraph", {"html": f"<p>{text}</p>"})]
+    assert membership_statement(title, drafts) == expected
+
+
+def test_legal_notices() -> None:
+    assert is_legal_notice("© Corvid Corporation. Corvid marks are trademarks of Corvid.")
+    assert is_legal_notice("Copyright 2024 Corvid. All trademarks belong to their owners.")
+    assert not is_legal_notice("© 2024 Corvid.")  # no trademark: an ordinary line
+    assert not is_legal_notice("The Linux Foundation has registered trademarks.")
 
 
 def test_attribution_order() -> None:
@@ -328,10 +401,11 @@ def test_press_release_import(news_index, assets: Path) -> None:
     quotes = [v for t, v in blocks_of(page) if t == "quote"]
     rosalind, tomasz = (q["person"] for q in quotes)
     assert rosalind.name == "Rosalind Okafor"
-    assert rosalind.role == "Chief Technology Officer at Quillworks"
+    # Roles without the organisation, which is shown with them (issue 16).
+    assert rosalind.role == "Chief Technology Officer"
     assert rosalind.organisation.name == "Quillworks"
     assert tomasz.name == "Tomasz Wielgosz"
-    assert tomasz.role == "Lantern Foundation Executive Director"
+    assert tomasz.role == "Executive Director"
     assert tomasz.organisation.name == "Lantern Foundation"
     assert quotes[0]["text"].endswith("We expect to fund two maintainers over the next year.")
     assert all(not q["attribution_name"] for q in quotes)
@@ -636,8 +710,10 @@ def test_corpus_imports_completely_and_faithfully(news_index) -> None:
         page = page_for(path.name)
         share = coverage(source_words(path.read_text(encoding="utf-8-sig")), page_words(page))
         figures.append((share, path.name))
-    low = [f"{name}: {share:.3f}" for share, name in figures if share < 0.98]
+    # Issue 16: at least 99 % of every post's words, and a median of 100 %.
+    low = [f"{name}: {share:.4f}" for share, name in figures if share < 0.99]
     assert not low, low
+    assert statistics.median(share for share, _name in figures) == 1.0
 
     quotes = sum(1 for p in NewsPage.objects.all() for b in p.body if b.block_type == "quote")
     boilerplates = sum(
@@ -659,3 +735,168 @@ def test_corpus_imports_completely_and_faithfully(news_index) -> None:
     assert state() == before
     assert sorted(NewsPage.objects.values_list("pk", flat=True)) == ids
     assert f"{len(posts)} unchanged" in out
+
+
+# --- The seed: a member announcement as a person would build it ------------------------------
+
+SEED = FIXTURES / "seed"
+SEED_POST = SEED / "_posts" / "2024-05-14-corvid-joins-lumen.md"
+
+
+@pytest.fixture
+def seed_site(tmp_path: Path) -> Path:
+    """The seed's site folder: its committed SVG logo plus a photo drawn here."""
+    root = tmp_path / "site"
+    shutil.copytree(SEED / "assets", root / "assets")
+    PILImage.new("RGB", (240, 300), (150, 110, 90)).save(
+        root / "assets" / "images" / "hana-petrova.jpg", "JPEG"
+    )
+    return root
+
+
+def test_seed_imports_as_built_in_the_admin(news_index, seed_site: Path) -> None:
+    out, ok = run_import(SEED_POST, "--parent", "/news/", "--assets-dir", seed_site)
+    assert ok, out
+    page = page_for("2024-05-14-corvid-joins-lumen.md")
+    types = [t for t, _v in blocks_of(page)]
+    assert types == [
+        "image", "paragraph", "quote", "quote", "paragraph", "paragraph", "bio", "paragraph",
+        "boilerplate", "boilerplate", "boilerplate",
+    ], out  # fmt: skip
+
+    # The logo: an SVG image block floated right, its max-height as the block's max width.
+    logo_block = blocks_of(page)[0][1]
+    logo = logo_block["image"]
+    assert logo.is_svg() and (logo.width, logo.height) == (300, 100)
+    assert (logo_block["alignment"], logo_block["max_width"]) == ("right", 150)
+    with logo.open_file() as handle:
+        stored = handle.read()
+    assert b"<script" not in stored and b"onload" not in stored and b"tracker" not in stored
+    assert b'fill="url(#wing)"' in stored  # the drawing's own gradient stays
+
+    corvid = Organisation.objects.get(name="Corvid")
+    assert corvid.logo_id == logo.pk
+    assert corvid.website == "https://corvid.example/"
+    assert corvid.membership_level == "premier"
+    assert corvid.legal_notice.startswith("<p>© Corvid Corporation.")
+    assert "trademarks" not in corvid.boilerplate and "low-power processors" in corvid.boilerplate
+    assert corvid.live and not corvid.has_unpublished_changes
+    lumen = Organisation.objects.get(name="Lumen AI Foundation")
+    assert lumen.website == "https://lumen-ai.example/" and lumen.membership_level == "none"
+    assert Organisation.objects.get(name="The Open Systems Consortium").website == (
+        "https://opensystems.example/"
+    )
+
+    quotes = [v for t, v in blocks_of(page) if t == "quote"]
+    samuel, hana = (q["person"] for q in quotes)
+    assert (samuel.name, samuel.role, samuel.organisation.name) == (
+        "Samuel Achebe",
+        "Executive Director",
+        "Lumen AI Foundation",
+    )
+    assert (hana.name, hana.role, hana.organisation.name) == (
+        "Hana Petrova",
+        "Vice President and General Manager of Edge Computing (EC)",
+        "Corvid",
+    )
+    bio = next(v for t, v in blocks_of(page) if t == "bio")
+    hana.refresh_from_db()
+    assert bio["person"].pk == hana.pk
+    assert hana.headshot is not None and hana.headshot.width == 240
+    assert "embedded software group" in hana.bio
+    boilerplates = [v for t, v in blocks_of(page) if t == "boilerplate"]
+    assert [b["organisation"].name for b in boilerplates] == [
+        "Corvid", "Lumen AI Foundation", "The Open Systems Consortium",
+    ]  # fmt: skip
+    assert all(not b["boilerplate_override"].source for b in boilerplates)
+    # The body no longer carries the trademark line: it is the boilerplate's legal notice.
+    assert "©" not in page.body_text()
+    with Resolver().active():
+        shown = boilerplates[0]
+        data = page.body[8].block.get_api_representation(shown)
+    assert data["legal_notice_html"].startswith("<p>© Corvid Corporation.")
+    assert Person.objects.count() == 2 and Organisation.objects.count() == 3
+    assert get_image_model().objects.count() == 2
+
+    # All of it in the report.
+    for line in (
+        "organisation Corvid: ",
+        "membership level premier",
+        "website https://corvid.example/",
+        "legal notice",
+        "logo corvid-new-logo",
+        "person Hana Petrova: created, Vice President and General Manager of Edge Computing "
+        "(EC) at Corvid",
+        "person Samuel Achebe: created, Executive Director at Lumen AI Foundation",
+        "person Hana Petrova: bio and headshot from this post",
+        "images 2 found, 0 missing",
+    ):
+        assert line in out, (line, out)
+    assert "not accepted" not in out
+
+    # Idempotent: a second run changes nothing and says so.
+    before = state()
+    snippets = (
+        list(Organisation.objects.order_by("pk").values()),
+        list(Person.objects.order_by("pk").values()),
+    )
+    out, ok = run_import(SEED_POST, "--parent", "/news/", "--assets-dir", seed_site)
+    assert ok, out
+    assert state() == before
+    assert snippets == (
+        list(Organisation.objects.order_by("pk").values()),
+        list(Person.objects.order_by("pk").values()),
+    )
+    assert out.startswith("unchanged") and "+ " not in out
+
+
+def test_seed_words_are_all_kept(news_index, seed_site: Path) -> None:
+    run_import(SEED_POST, "--parent", "/news/", "--assets-dir", seed_site)
+    page = page_for(SEED_POST.name)
+    source, shown = source_words(SEED_POST.read_text()), page_words(page)
+    assert coverage(source, shown) >= 0.99
+    # Only the quotes' "said" (a quote block shows its attribution) and the "at" of "… (EC)
+    # at Corvid" (the role is shown as "… (EC), Corvid") go.
+    assert source - shown == Counter({"said": 2, "at": 1})
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the Jekyll corpus folder is not available")
+def test_corpus_with_its_images_drawn(news_index, tmp_path: Path) -> None:
+    """The corpus again, with a drawn stand-in for every image it references (the real ones
+    are not in the corpus): member logos (raster and SVG) become their organisation's logo,
+    photos become headshots, and a second run changes nothing."""
+    site = tmp_path / "site"
+    referenced: set[str] = set()
+    for path in CORPUS.glob("*.md"):
+        text = path.read_text(encoding="utf-8-sig")
+        referenced.update(re.findall(r"/assets/images/[\w./-]+\.(?:png|jpe?g|gif|svg)", text))
+    assert referenced
+    for index, src in enumerate(sorted(referenced)):
+        target = site / src.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.suffix == ".svg":
+            target.write_text(
+                '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 120" onload="x()">'
+                f'<rect width="400" height="120" fill="#{index * 2654435 % 0xFFFFFF:06x}"/></svg>'
+            )
+        else:
+            kind = {".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF"}.get(target.suffix, "PNG")
+            PILImage.new("RGB", (320, 200), (index % 256, 40, 90)).save(target, kind)
+    out, ok = run_import(CORPUS, "--parent", "/news/", "--assets-dir", site)
+    assert ok, out
+    assert "failed" not in out.split("Summary:")[0]
+    rebellions = Organisation.objects.get(name="Rebellions")
+    assert rebellions.logo is not None and rebellions.logo.is_svg()
+    assert b"onload" not in rebellions.logo.file.open().read()
+    graphcore = Organisation.objects.get(name="Graphcore")
+    assert graphcore.logo is not None and graphcore.membership_level == "general"
+    assert Organisation.objects.get(name="Hugging Face").membership_level == "premier"
+    lysandre = Person.objects.get(name="Lysandre Debut")
+    assert lysandre.headshot is not None and lysandre.organisation.name == "Hugging Face"
+    assert lysandre.role == "Head of Open Source"
+    assert not re.search(r"not accepted|not a readable image", out)
+
+    before = state()
+    out, ok = run_import(CORPUS, "--parent", "/news/", "--assets-dir", site)
+    assert ok, out
+    assert state() == before

@@ -365,12 +365,14 @@ REFUSALS = (
     description="Validated exactly as in the Wagtail admin. "
     + REFUSALS.format(
         plural="images",
-        what="format not matching the extension, unsupported format such as SVG, too many "
+        what="format not matching the extension, unsupported format, too many "
         "pixels or a decompression bomb, empty or not an image",
     )
     + " The answer is the image in the representation the rest of the API uses (renditions "
     "are made at upload); an image whose renditions cannot be made (a side over 16383 px, "
-    "WebP's limit) is refused with 422 too.",
+    "WebP's limit) is refused with 422 too. SVG is accepted and stored sanitised (scripts, "
+    "event handlers, foreignObject, external references and data: URLs removed); its `src` "
+    "is the SVG and its `renditions` are PNG/WebP rasters.",
     operation_id="images_upload",
     url_name="newsroom_images_upload",
 )

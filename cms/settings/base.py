@@ -207,7 +207,8 @@ STORAGES = {
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
-        # Documents are private objects with short-lived signed URLs (cms/storage.py).
+        # SVG typed image/svg+xml (cms/s3.py); documents private objects with short-lived
+        # signed URLs (cms/storage.py).
         "BACKEND": "cms.storage.NewsroomS3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
@@ -247,7 +248,8 @@ WAGTAILDOCS_DOCUMENT_FORM_BASE = "news.uploads.SafeDocumentForm"
 WAGTAILIMAGES_IMAGE_FORM_BASE = "news.uploads.SafeImageForm"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
-WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
+# SVG too (logos): sanitised on upload, served with a CSP, rasterised where needed (news/svg.py).
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif", "svg"]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAIL_I18N_ENABLED = False
 WAGTAILAPI_LIMIT_MAX = 100

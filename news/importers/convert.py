@@ -41,6 +41,8 @@ class ImageRef:
     caption: str = ""
     alignment: str = "full"
     max_width: int | None = None
+    # A max-height the post gave (logos): made a max width once the image's shape is known.
+    max_height: int | None = None
 
 
 @dataclass
@@ -267,12 +269,20 @@ def image_from_tag(img: Tag, *, container: Tag | None = None) -> ImageRef:
         alignment = align_attr
     if max_width is None and img.get("width") and not str(img.get("width")).endswith("%"):
         max_width = pixels(str(img.get("width")))
+    max_height = None
+    for style in styles:
+        max_height = max_height or pixels(style_value(style, "max-height"))
+        if max_height is None and not style_value(style, "height").endswith("%"):
+            max_height = pixels(style_value(style, "height"))
+    if max_height is None and img.get("height") and not str(img.get("height")).endswith("%"):
+        max_height = pixels(str(img.get("height")))
     return ImageRef(
         src=(img.get("src") or "").strip(),
         alt=collapse(img.get("alt") or "")[:ALT_MAX],
         title=collapse(img.get("title") or ""),
         alignment=alignment,
         max_width=max_width,
+        max_height=max_height,
     )
 
 
@@ -899,8 +909,15 @@ def merge_about_sections(drafts: list[Draft], warn: Warn) -> list[Draft]:
             continue
         j = i + 1
         paragraphs: list[str] = []
+        legal: list[str] = []
         while j < len(drafts) and drafts[j].type == "paragraph" and not drafts[j].value.get("raw"):
-            paragraphs.append(drafts[j].value["html"])
+            html_value = drafts[j].value["html"]
+            # "© X Corporation. X, the X logo… are trademarks…": the organisation's legal
+            # notice, printed after its boilerplate, not part of the "About" text.
+            if paragraphs and is_legal_notice(plain_text(html_value)):
+                legal.append(html_value)
+            else:
+                paragraphs.append(html_value)
             j += 1
         if not paragraphs:
             result.append(draft)
@@ -913,11 +930,56 @@ def merge_about_sections(drafts: list[Draft], warn: Warn) -> list[Draft]:
                     "organisation": name,
                     "html": "\n".join(paragraphs),
                     "heading": draft.value["text"],
+                    "legal": "\n".join(legal),
                 },
             )
         )
         i = j
     return result
+
+
+LEGAL_START = re.compile(r"^\s*(?:©|\(c\)|copyright\b)", re.IGNORECASE)
+
+
+def is_legal_notice(text: str) -> bool:
+    """A copyright/trademark line: starts with ©, (c) or "Copyright" and names trademarks."""
+    text = collapse(text)
+    return bool(LEGAL_START.match(text)) and "trademark" in text.lower() and len(text) < 1000
+
+
+MEMBERSHIP = re.compile(
+    r"(?:^|\bthat\s+|,\s+)(?P<who>[^.,;:“”\"]{2,80}?)\s+(?:has\s+|have\s+)?(?:re-?)?joined"
+    r"(?:\s+the\s+[^.,;]{2,80}?)?\s+as\s+an?\s+(?P<level>premier|general|associate)\s+member",
+    re.IGNORECASE,
+)
+TITLE_MEMBERSHIP = re.compile(
+    r"^(?P<who>.{2,80}?)\s+joins\s+(?:the\s+)?.{2,120}?\s+as\s+an?\s+"
+    r"(?P<level>premier|general|associate)\s+member\b",
+    re.IGNORECASE,
+)
+
+
+def membership_statement(title: str, drafts: Iterable[Draft]) -> tuple[str, str] | None:
+    """(who, level) from "… announcing today that X has joined as a premier member" in the
+    text, else from a title "X Joins the … as a Premier Member"; None when neither says so."""
+    for draft in drafts:
+        if draft.type != "paragraph":
+            continue
+        match = MEMBERSHIP.search(plain_text(draft.value["html"]))
+        if match:
+            # ", is announcing today that X has joined": X is what follows the last "that".
+            who = re.split(r"\bthat\s+", match.group("who"))[-1]
+            return collapse(who), match.group("level").lower()
+    match = TITLE_MEMBERSHIP.match(collapse(title))
+    if match:
+        return collapse(match.group("who")), match.group("level").lower()
+    return None
+
+
+def _name_from_file(src: str) -> str:
+    """``/assets/images/hana-petrova.jpg`` → "Hana Petrova" (words of the file name)."""
+    stem = image_label(src).rsplit(".", 1)[0]
+    return " ".join(part.capitalize() for part in re.split(r"[-_\s]+", stem) if part)
 
 
 def detect_bios(drafts: list[Draft], known_people: Iterable[str] = ()) -> list[Draft]:
@@ -937,6 +999,12 @@ def detect_bios(drafts: list[Draft], known_people: Iterable[str] = ()) -> list[D
             ref: ImageRef = draft.value["image"]
             name = collapse(ref.alt)
             text = plain_text(nxt.value["html"])
+            if not looks_like_name(name) or name not in text:
+                # No alt text naming the person: the file name may (hana-petrova.jpg), when
+                # that name is a person the post quotes or credits.
+                from_file = _name_from_file(ref.src)
+                if from_file.lower() in people and from_file in text:
+                    name = from_file
             if (
                 ref.alignment in {"left", "right"}
                 and looks_like_name(name)

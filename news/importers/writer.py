@@ -40,10 +40,19 @@ from wagtail.images import get_image_model
 from wagtail.models import ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
-from news.importers.convert import Draft, ImageRef, attr, collapse, esc, looks_like_name
+from news.importers.convert import (
+    Draft,
+    ImageRef,
+    attr,
+    collapse,
+    esc,
+    looks_like_name,
+    membership_statement,
+)
 from news.importers.jekyll import ParsedPost
 from news.models import NewsIndexPage, NewsPage, NewsPageAuthor
 from news.snippets import NewsCategory, Organisation, Person
+from news.svg import SvgError, is_svg_name, sanitise_svg
 
 ID_NAMESPACE = uuid.UUID("5b0c7a56-8f0e-4f43-9d55-3a1f1c0a9e11")
 IMPORT_STATUSES = ("created", "updated", "published", "unchanged", "skipped", "failed")
@@ -74,6 +83,28 @@ def same_role(a: str, b: str) -> bool:
     return words(a) == words(b)
 
 
+def role_without_organisation(role: str, organisation: str) -> str:
+    """The role with the organisation's name taken out, since the organisation is shown with
+    it: "Example Foundation Executive Director" → "Executive Director"; "CTO at Example",
+    "CTO, Example", "CTO of the Example" → "CTO". Unchanged when the name is not at an end."""
+    role = collapse(role)
+    name = re.escape(collapse(organisation))
+    if not role or not name:
+        return role
+    the = r"(?:the\s+)?"
+    patterns = (
+        rf"^{the}{name}(?:['’]s)?\s+(?P<rest>.+)$",
+        rf"^(?P<rest>.+?)\s*(?:,|\s+at|\s+of|\s+for|\s+with)\s+{the}{name}\s*$",
+    )
+    for pattern in patterns:
+        match = re.match(pattern, role, re.IGNORECASE)
+        rest = match.group("rest").strip(" ,") if match else ""
+        if rest:
+            # "the Chief Architect at X" → "Chief Architect" (shown as "…, X").
+            return re.sub(r"^the\s+(?=\S)", "", rest, flags=re.IGNORECASE)
+    return role
+
+
 @dataclass
 class PostResult:
     """What happened to one post (one output line) and what it contained."""
@@ -84,6 +115,8 @@ class PostResult:
     page_id: int | None = None
     url: str = ""
     warnings: list[str] = field(default_factory=list)
+    # What the import learned and stored besides the page (people, organisations).
+    notes: list[str] = field(default_factory=list)
     blocks: Counter = field(default_factory=Counter)
     images_found: int = 0
     images_missing: int = 0
@@ -164,6 +197,8 @@ class JekyllWriter:
         self._touched: list = []
         self._kept: set[tuple[int, str]] = set()
         self._hash_cache: dict[Path, str] = {}
+        self._last_image = None
+        self._org_changes: dict[int, tuple[Organisation, list[str]]] = {}
 
     # Planning -----------------------------------------------------------------------------
     def plan(self, posts: list[ParsedPost]) -> None:
@@ -370,11 +405,13 @@ class JekyllWriter:
         raw: list[dict] = []
         # Organisations first: quotes may name people who belong to them.
         orgs: dict[str, Organisation] = {}
+        self._org_changes: dict[int, tuple[Organisation, list[str]]] = {}
         for draft in post.blocks:
             if draft.type == "boilerplate":
                 orgs[norm_name(draft.value["organisation"])] = self._organisation(
                     draft.value["organisation"], result
                 )
+        self._membership(post, orgs, result)
         for index, draft in enumerate(post.blocks):
             for item in self._block(draft, post, result, orgs):
                 item["id"] = str(
@@ -382,7 +419,81 @@ class JekyllWriter:
                 )
                 raw.append(item)
                 result.blocks[item["type"]] += 1
+        # What the post taught about its organisations, saved once each (one revision).
+        for org, learned in self._org_changes.values():
+            self._save_snippet(org)
+            result.notes.append(f"organisation {org.name}: " + "; ".join(learned))
         return raw
+
+    # What a post teaches about its organisations ----------------------------------------------
+    def _learn(self, org: Organisation, field_name: str, value, label: str) -> None:
+        """Give ``org`` a value it does not have yet (an editor's value is never replaced)."""
+        current = getattr(org, field_name)
+        empty = current in (None, "", "none") if field_name != "logo" else org.logo_id is None
+        if not empty or value in (None, ""):
+            return
+        setattr(org, field_name, value)
+        _org, learned = self._org_changes.setdefault(org.pk, (org, []))
+        learned.append(label)
+
+    def _membership(
+        self, post: ParsedPost, orgs: dict[str, Organisation], result: PostResult
+    ) -> None:
+        """ "… that X has joined as a premier member": X's membership level, when X is one of
+        the organisations the post has an "About" section for (otherwise only reported)."""
+        found = membership_statement(post.title, post.blocks)
+        if found is None:
+            return
+        who, level = found
+        org = _org_named(who, orgs)
+        if org is None:
+            result.warnings.append(
+                f"{who!r} joined as a {level} member, but the post has no 'About {who}' "
+                "section: no organisation updated"
+            )
+            return
+        if org.membership_level not in ("", "none") and org.membership_level != level:
+            result.warnings.append(
+                f"{org.name} is a {org.membership_level} member in Newsroom; this post says "
+                f"{level}: left as it is"
+            )
+        self._learn(org, "membership_level", level, f"membership level {level}")
+
+    def _logo(self, ref: ImageRef, image, orgs: dict[str, Organisation]) -> None:
+        """An image whose alt text or file name is "<organisation> logo" is its logo."""
+        if image in (None, "dry-run"):
+            return
+        label = f"{ref.alt} {Path(urlparse(ref.src).path).stem}".lower()
+        if "logo" not in label:
+            return
+        words = set(re.findall(r"[a-z0-9]+", label))
+        for org in orgs.values():
+            name_words = [w for w in re.findall(r"[a-z0-9]+", org.name.lower()) if w != "the"]
+            if name_words and all(w in words for w in name_words):
+                self._learn(org, "logo", image, f"logo {Path(image.file.name).name}")
+                return
+
+    def _website(self, org: Organisation, html: str) -> None:
+        """The organisation's own address among its "About" section's links: the link whose
+        host is the organisation's name (corvid.example for Corvid), the shortest first."""
+        name_words = [w for w in re.findall(r"[a-z0-9]+", org.name.lower()) if w != "the"]
+        if not name_words:
+            return
+        # "lumenai" for Lumen AI Foundation, "linuxfoundation" for The Linux Foundation.
+        prefixes = {"".join(name_words[: n + 1]) for n in range(len(name_words))}
+        candidates = []
+        for href in re.findall(r'href="([^"]+)"', html):
+            parsed = urlparse(href.replace("&amp;", "&"))
+            host = (parsed.hostname or "").lower()
+            if parsed.scheme not in {"http", "https"} or not host:
+                continue
+            labels = host.removeprefix("www.").split(".")
+            site = labels[-2] if len(labels) >= 2 else labels[0]
+            if site.replace("-", "") in prefixes or site in name_words:
+                candidates.append((len(labels), f"{parsed.scheme}://{host}/"))
+        if candidates:
+            website = min(candidates)[1]
+            self._learn(org, "website", website[:200], f"website {website}")
 
     def _block(
         self, draft: Draft, post: ParsedPost, result: PostResult, orgs: dict[str, Organisation]
@@ -396,12 +507,27 @@ class JekyllWriter:
         if kind == "table":
             return [{"type": "table", "value": dict(value)}]
         if kind == "image":
-            return [self._image_block(value["image"], result)]
+            block = self._image_block(value["image"], result)
+            if block["type"] == "image":
+                self._logo(value["image"], self._last_image, orgs)
+            return [block]
         if kind == "quote":
             return [self._quote_block(value, post, result, orgs)]
         if kind == "boilerplate":
             organisation = orgs[norm_name(value["organisation"])]
             override = "" if same_html(organisation.boilerplate, value["html"]) else value["html"]
+            self._website(organisation, value["html"])
+            legal = value.get("legal") or ""
+            if legal:
+                if not organisation.legal_notice:
+                    self._learn(organisation, "legal_notice", legal, "legal notice")
+                elif not same_html(organisation.legal_notice, legal):
+                    # Another notice in Newsroom: this post's stays in its own words.
+                    result.warnings.append(
+                        f"{organisation.name}'s legal notice in Newsroom differs from this "
+                        "post's: the post's is kept after its boilerplate text"
+                    )
+                    override = f"{value['html']}\n{legal}"
             return [
                 {
                     "type": "boilerplate",
@@ -415,8 +541,13 @@ class JekyllWriter:
 
     def _image_block(self, ref: ImageRef, result: PostResult) -> dict:
         image = self._resolve_image(ref, result)
+        self._last_image = image
         if image is None:
             return self._missing_image_paragraph(ref)
+        max_width = ref.max_width
+        if max_width is None and ref.max_height and image != "dry-run" and image.height:
+            # The block has a maximum width: a max-height is the same box for this image.
+            max_width = max(40, min(2400, round(ref.max_height * image.width / image.height)))
         return {
             "type": "image",
             "value": {
@@ -425,7 +556,7 @@ class JekyllWriter:
                 "caption": ref.caption,
                 "credit": "",
                 "alignment": ref.alignment,
-                "max_width": ref.max_width,
+                "max_width": max_width,
             },
         }
 
@@ -445,6 +576,8 @@ class JekyllWriter:
     ) -> dict:
         name, role = value["name"], value.get("role", "")
         person, created = self._person(name, role, orgs, result)
+        if person is not None and person.organisation_id is not None:
+            role = role_without_organisation(role, person.organisation.name)
         if person is not None and (not role or same_role(person.role, role)):
             attribution = {
                 "person": person.pk,
@@ -486,6 +619,11 @@ class JekyllWriter:
             changed = True
         if changed:
             self._save_snippet(person)
+            result.notes.append(
+                f"person {person.name}: bio"
+                + (" and headshot" if image not in (None, "dry-run") else "")
+                + " from this post"
+            )
         blocks = [{"type": "bio", "value": {"person": person.pk, "heading": ""}}]
         if image is None:
             blocks.insert(0, self._missing_image_paragraph(ref))
@@ -504,9 +642,18 @@ class JekyllWriter:
         if person is not None:
             return person, False
         newest_role = self.person_newest.get(norm_name(name), ("", role))[1] or role
+        organisation = self._organisation_for_role(newest_role, orgs)
+        if organisation is not None:
+            # Shown with the organisation: "Executive Director", not "X Executive Director".
+            newest_role = role_without_organisation(newest_role, organisation.name)
         person = Person(name=name, role=newest_role[:200], slug=self._free_person_slug(name))
-        person.organisation = self._organisation_for_role(newest_role, orgs)
+        person.organisation = organisation
         self._save_snippet(person)
+        result.notes.append(
+            f"person {name}: created"
+            + (f", {person.role}" if person.role else "")
+            + (f" at {organisation.name}" if organisation is not None else "")
+        )
         return person, True
 
     def _organisation_for_role(self, role: str, orgs: dict[str, Organisation]):
@@ -697,20 +844,20 @@ class JekyllWriter:
         digest = self._hash_cache.get(local)
         data = None
         if digest is None:
-            data = local.read_bytes()
+            data = self._image_bytes(local)
+            if data is None:
+                result.images_missing += 1
+                result.warnings.append(f"{where} {ref.src} is not a readable image: kept as a link")
+                return None
+            # The hash of what is stored (an SVG is stored sanitised): Wagtail's file_hash.
             digest = hashlib.sha1(data).hexdigest()  # noqa: S324 - matches Wagtail's file_hash
             self._hash_cache[local] = digest
         image = self.image_model.objects.filter(file_hash=digest).order_by("pk").first()
         if image is not None:
             result.images_found += 1
             return image
-        data = data if data is not None else local.read_bytes()
-        try:
-            from PIL import Image as PILImage
-
-            with PILImage.open(io.BytesIO(data)) as probe:
-                probe.verify()
-        except Exception:  # noqa: BLE001 - any unreadable file is reported the same way
+        data = data if data is not None else self._image_bytes(local)
+        if data is None:
             result.images_missing += 1
             result.warnings.append(f"{where} {ref.src} is not a readable image: kept as a link")
             return None
@@ -724,6 +871,23 @@ class JekyllWriter:
         image.save()
         self._touch(image)
         return image
+
+    def _image_bytes(self, local: Path) -> bytes | None:
+        """The file's bytes as they will be stored (SVG sanitised), None if unreadable."""
+        data = local.read_bytes()
+        if is_svg_name(local.name):
+            try:
+                return sanitise_svg(data)
+            except SvgError:
+                return None
+        try:
+            from PIL import Image as PILImage
+
+            with PILImage.open(io.BytesIO(data)) as probe:
+                probe.verify()
+        except Exception:  # noqa: BLE001 - any unreadable file is reported the same way
+            return None
+        return data
 
     # Redirects --------------------------------------------------------------------------------
     def _redirect(self, post: ParsedPost, page: NewsPage, result: PostResult) -> None:
@@ -761,6 +925,19 @@ def deferred_search_index() -> Iterator[None]:
     finally:
         for model in paused:
             post_save.connect(post_save_signal_handler, sender=model)
+
+
+def _org_named(name: str, orgs: dict[str, Organisation]) -> Organisation | None:
+    """The organisation among ``orgs`` called ``name`` (ignoring case and a leading "The")."""
+
+    def key(text: str) -> str:
+        return re.sub(r"^the\s+", "", norm_name(text))
+
+    wanted = key(name)
+    for org in orgs.values():
+        if key(org.name) == wanted:
+            return org
+    return None
 
 
 def _post_order(post: ParsedPost) -> tuple:

@@ -198,6 +198,9 @@ class Command(BaseCommand):
         style = self.style.SUCCESS if status in {"created", "updated", "published"} else str
         self.stdout.write(style(line))
         if self.verbosity >= 1:
+            # "+": what the post taught about people and organisations; "!": warnings.
+            for note in result.notes:
+                self.stdout.write(f"    + {note}")
             for warning in result.warnings:
                 self.stdout.write(f"    ! {warning}")
 
