@@ -26,6 +26,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from news import representation as rep
+from news.richtext_checks import rich_text_reference_problems, without_bad_references
 from news.schemas import Image, OrganisationRef, PersonRef, Strict, body_schema
 
 PARAGRAPH_FEATURES = [
@@ -91,55 +92,6 @@ def _first_live(model):
 
 class ParagraphValue(Strict):
     html: str = Field(description="Sanitised HTML: frontend paths, download URLs, <img> tags.")
-
-
-# Rich text stores references as <a linktype="page|document" id="…"> and <embed
-# embedtype="image" id="…" format="…">. The admin's editor only writes valid ones, but a
-# hand-made form post or an API client can send anything, and a bad one failed later — when
-# converting for the editor, indexing references, or rendering — as a server error.
-REFERENCE_TAG = re.compile(r"<(a|embed)\b([^>]*)>", re.IGNORECASE)
-REFERENCE_ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
-ID_TYPES = {("a", "page"), ("a", "document"), ("embed", "image")}
-
-
-def _reference_problems(tag: str, attributes: str) -> list[str]:
-    from wagtail.images.formats import get_image_formats
-
-    attrs = {
-        name.lower(): next((v for v in values if v), "")
-        for name, *values in REFERENCE_ATTR.findall(attributes)
-    }
-    kind = attrs.get("linktype" if tag.lower() == "a" else "embedtype")
-    problems = []
-    if (tag.lower(), kind) in ID_TYPES:
-        if not attrs.get("id", "").isdigit():
-            problems.append(f"A {kind} reference needs a numeric id, not {attrs.get('id', '')!r}.")
-        formats = sorted(f.name for f in get_image_formats())
-        if kind == "image" and attrs.get("format") not in formats:
-            problems.append(
-                f"Unknown image format {attrs.get('format', '')!r}; use one of: "
-                f"{', '.join(formats)}."
-            )
-    return problems
-
-
-def rich_text_reference_problems(html: str) -> list[str]:
-    """What is wrong with the page/document links and image embeds of stored rich text."""
-    problems = []
-    for tag, attributes in REFERENCE_TAG.findall(html or ""):
-        problems += _reference_problems(tag, attributes)
-    return problems
-
-
-def without_bad_references(html: str) -> str:
-    """``html`` with every malformed reference dropped (an embed) or unlinked (a link)."""
-
-    def replace(match: re.Match) -> str:
-        if not _reference_problems(match.group(1), match.group(2)):
-            return match.group(0)
-        return "<a>" if match.group(1).lower() == "a" else ""
-
-    return REFERENCE_TAG.sub(replace, html or "")
 
 
 class CheckedRichTextBlock(blocks.RichTextBlock):
@@ -473,7 +425,7 @@ class BoilerplateBlock(blocks.StructBlock):
         help_text='Shows "About &lt;name&gt;" with the organisation\'s current published '
         "boilerplate.",
     )
-    boilerplate_override = blocks.RichTextBlock(
+    boilerplate_override = CheckedRichTextBlock(
         required=False,
         features=["bold", "italic", "link", "document-link"],
         help_text="Leave blank to always use the organisation's current text. Fill in only "

@@ -13,6 +13,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin
 from wagtail.search import index
 
+from news.richtext_checks import validate_rich_text_references
+
 # Rich text features for short snippet texts: inline formatting and links, no headings.
 SNIPPET_RICH_TEXT_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul"]
 
@@ -63,11 +65,13 @@ class Organisation(
         features=SNIPPET_RICH_TEXT_FEATURES,
         blank=True,
         help_text='The "About <name>" text shown at the foot of press releases.',
+        validators=[validate_rich_text_references],
     )
     legal_notice = RichTextField(
         features=SNIPPET_RICH_TEXT_FEATURES,
         blank=True,
         help_text="Optional trademark or legal notice printed after the boilerplate.",
+        validators=[validate_rich_text_references],
     )
     revisions = GenericRelation("wagtailcore.Revision", related_query_name="organisation")
 
@@ -127,7 +131,9 @@ class Person(
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    bio = RichTextField(features=SNIPPET_RICH_TEXT_FEATURES, blank=True)
+    bio = RichTextField(
+        features=SNIPPET_RICH_TEXT_FEATURES, blank=True, validators=[validate_rich_text_references]
+    )
     revisions = GenericRelation("wagtailcore.Revision", related_query_name="person")
 
     panels = [

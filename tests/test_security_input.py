@@ -242,3 +242,39 @@ def test_the_admin_form_refuses_too_many_blocks(editor_client, news_index):
     assert response.status_code == 200
     assert "body" in response.context["form"].errors
     assert not NewsPage.objects.filter(slug="admin-many").exists()
+
+
+SNIPPET_RICH_TEXT = [
+    ("person", "bio", {"name": "Rich Bio", "role": "", "organisation": "", "headshot": ""}),
+    (
+        "organisation",
+        "boilerplate",
+        {"name": "Rich Org", "website": "", "logo": "", "membership_level": "none"},
+    ),
+    (
+        "organisation",
+        "legal_notice",
+        {"name": "Legal Org", "website": "", "logo": "", "membership_level": "none"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("model", "field", "fields"), SNIPPET_RICH_TEXT)
+@pytest.mark.parametrize(
+    ("entity", "atomic"),
+    [
+        ({"type": "LINK", "mutability": "MUTABLE", "data": {"id": "abc"}}, False),
+        ({"type": "DOCUMENT", "mutability": "MUTABLE", "data": {"id": "x1"}}, False),
+    ],
+)
+def test_bad_rich_text_in_snippet_forms_is_a_form_error(
+    editor_client, model, field, fields, entity, atomic
+):
+    data = {**fields, "slug": "", "action-publish": "publish"}
+    for name in ("bio", "boilerplate", "legal_notice"):
+        data.setdefault(name, "")
+    data[field] = _contentstate(entity, atomic)
+    url = reverse(f"wagtailsnippets_news_{model}:add")
+    response = editor_client.post(url, data)
+    assert response.status_code == 200, response.status_code  # the form again, not a 5xx
+    assert "numeric id" in json.dumps(response.context["form"].errors.get_json_data())

@@ -71,9 +71,14 @@ def flatten_block_value(block: Any, value: Any, prefix: str, data: Any) -> None:
         raise as_validation_error(ValueError(message), message=message, loc=_location(prefix))
     if not isinstance(block, RichTextBlock) or not isinstance(value, str):
         return _flatten_block_value(block, value, prefix, data)
-    from news.blocks import rich_text_reference_problems
+    from news.richtext_checks import rich_text_reference_problems
 
-    problems = rich_text_reference_problems(value)
+    problems = rich_text_reference_problems(value, missing_id_ok=True)
+    if problems:
+        # Refused, not converted: the editor widget would leave the bad reference out
+        # (news/widgets.py) and the client would never hear what was wrong.
+        message = " ".join(dict.fromkeys(problems))
+        raise as_validation_error(ValueError(message), message=message, loc=_location(prefix))
     try:
         return _flatten_block_value(block, value, prefix, data)
     except (KeyError, ValueError, TypeError, LookupError) as error:
