@@ -9,6 +9,9 @@ const config: NextConfig = {
   images: { unoptimized: true },
   // `npm run lint` and `npm run typecheck` run on their own (tests, CI).
   eslint: { ignoreDuringBuilds: true },
+  // Rendered pages and API answers are cached in this process's memory only (each instance is
+  // revalidated by its own webhook delivery), never written into .next/.
+  experimental: { isrFlushToDisk: false },
 };
 
 export default config;

@@ -13,4 +13,7 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 .venv/bin/ruff check .
+# The Next.js frontend, installed from its lock file and built when its sources changed; its
+# type check, lint, unit tests and stale-types check run inside pytest (tests/test_frontend.py).
+scripts/frontend.sh build
 exec .venv/bin/pytest "$@"

@@ -1,7 +1,7 @@
-"""Preview and the reference frontend in a real browser (Debian's Chromium via Playwright).
+"""Preview and the Next.js frontend in a real browser (Debian's Chromium via Playwright).
 
 The CMS runs in a live server thread of this test process (same test database), the
-frontend as ``frontend/serve.py`` on another free port; an editor works in the real Wagtail
+built Next.js frontend (``next start``) on another free port; an editor works in the real Wagtail
 admin. Screenshots of every step go to ``test-artifacts/browser/``.
 """
 
@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,14 +18,12 @@ from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.cache import cache
-from django.core.servers.basehttp import WSGIServer as DjangoWSGIServer
-from django.db import connections
-from django.test.testcases import LiveServerThread
 
 from news.models import NewsPage
 from tests.conftest import make_image
+from tests.frontend_server import next_server
+from tests.live_cms import live_cms
 
 # Real commits (a live server in another thread): committed_db puts back the rows migrations
 # made (root page, categories…) that an earlier transactional test's flush removed.
@@ -56,78 +52,17 @@ PASSWORD = "pw-browser-editor-1"
 # --- Live servers -----------------------------------------------------------------------------
 
 
-class SerialWSGIServer(DjangoWSGIServer):
-    """One request at a time: needed when requests share the test's in-memory SQLite."""
-
-    def __init__(self, *args, connections_override=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.connections_override = connections_override
-
-
-class CMSServerThread(LiveServerThread):
-    def _create_server(self, connections_override=None):
-        if connections_override:
-            return SerialWSGIServer(
-                (self.host, self.port),
-                _quiet_handler(),
-                allow_reuse_address=False,
-                connections_override=connections_override,
-            )
-        return super()._create_server(connections_override)
-
-
-def _quiet_handler():
-    from django.test.testcases import QuietWSGIRequestHandler
-
-    return QuietWSGIRequestHandler
-
-
 @pytest.fixture
 def cms_url(committed_db, django_db_blocker):
-    """The CMS (admin, API, media, static files) on a free port, on the test database."""
-    with django_db_blocker.unblock():
-        shared = {
-            conn.alias: conn
-            for conn in connections.all()
-            if conn.vendor == "sqlite" and conn.is_in_memory_db()
-        }
-        for conn in shared.values():
-            conn.inc_thread_sharing()
-        thread = CMSServerThread("127.0.0.1", StaticFilesHandler, shared, port=0)
-        thread.daemon = True
-        thread.start()
-        thread.is_ready.wait()
-        if thread.error:
-            raise thread.error
-        yield f"http://127.0.0.1:{thread.port}"
-        thread.terminate()
-        for conn in shared.values():
-            conn.dec_thread_sharing()
+    with live_cms(django_db_blocker) as url:
+        yield url
 
 
 @pytest.fixture
 def frontend_url(cms_url):
-    """``frontend/serve.py`` on a free port, pointed at the live CMS."""
-    env = {
-        **os.environ,
-        "NEWSROOM_API_URL": f"{cms_url}/api/v3",
-        "NEWSROOM_CMS_URL": cms_url,
-        "NEWSROOM_FRONTEND_QUIET": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, str(BASE_DIR / "frontend" / "serve.py"), "--port", "0"],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-        assert match, f"frontend did not start: {line!r}"
-        yield f"http://127.0.0.1:{match.group(1)}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """The built Next.js frontend (``next start``) on a free port, pointed at the live CMS."""
+    with next_server(cms_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

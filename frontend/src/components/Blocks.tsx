@@ -141,7 +141,8 @@ export function CallToActionBlock({ value }: { value: Schemas["CallToActionValue
 
 export function EmbedBlock({ value }: { value: Schemas["EmbedValue"] }) {
   const src = safeUrl(value.embed_url);
-  const title = value.title || (value.provider ? `Video on ${value.provider}` : "Embedded video");
+  const provider = value.provider === "youtube" ? "YouTube" : value.provider === "vimeo" ? "Vimeo" : "";
+  const title = value.title || (provider ? `Video on ${provider}` : "Embedded video");
   if (!src) {
     const link = safeUrl(value.url);
     return link ? <p><a href={link} rel="noopener">{title}</a></p> : null;
