@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import ops
+from news import headless
 
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/", include("cms.api.urls")),
+    path("headless/userbar/", headless.userbar, name="headless-userbar"),
 ]
 
 if settings.DEBUG:

@@ -48,7 +48,7 @@ export function ImageBlock({ value }: { value: Schemas["ImageValue"] }) {
       : "(max-width: 40rem) 100vw, 20rem";
   return (
     <figure className={`block-image align-${alignment}`} style={width ? { maxWidth: `${width}px` } : undefined}>
-      <Picture image={image} sizes={sizes} alt={value.alt || image.alt || ""} />
+      <Picture image={image} sizes={sizes} alt={value.alt || image.alt || undefined} />
       {value.caption || value.credit ? (
         <figcaption>
           {value.caption}

@@ -113,16 +113,19 @@ export async function NewsList({
       </form>
       {active.length ? (
         <p className="active-filters" role="status">
-          Showing {data.count} {data.count === 1 ? "post" : "posts"} ·{" "}
-          {active.map((name) => `${LABELS[name]}: ${options[name].find((o) => o.value === filters[name])?.label ?? filters[name]}`).join(" · ")}{" "}
-          · <Link href="/news/">Show all news</Link>
+          {`Showing ${data.count} ${data.count === 1 ? "post" : "posts"} · `}
+          {active
+            .map((name) => `${LABELS[name]}: ${options[name].find((o) => o.value === filters[name])?.label ?? filters[name]}`)
+            .join(" · ")}
+          {" · "}
+          <Link href="/news/">Show all news</Link>
         </p>
       ) : null}
       {data.items.length ? <CardList items={data.items} eager={page === 1 ? 2 : 0} /> : <p className="notice">No news matches these filters.</p>}
       {pages > 1 ? (
         <nav className="pagination" aria-label="Pages">
           {page > 1 ? <Link rel="prev" href={listHref(filters, page - 1)}>← Newer</Link> : <span />}
-          <span aria-current="page">Page {page} of {pages}</span>
+          <span aria-current="page">{`Page ${page} of ${pages}`}</span>
           {page < pages ? <Link rel="next" href={listHref(filters, page + 1)}>Older →</Link> : <span />}
         </nav>
       ) : null}

@@ -4,7 +4,8 @@ import { mediaSrcset, mediaUrl } from "@/lib/media";
 type Props = {
   image: Image;
   sizes: string;
-  alt: string;
+  /** Text alternative; undefined only when the editor left it out (the CMS's checker flags it). */
+  alt: string | undefined;
   className?: string;
   /** Above the fold (the LCP candidate): eager and high priority; otherwise lazy. */
   priority?: boolean;

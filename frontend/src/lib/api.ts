@@ -1,7 +1,7 @@
 // The typed API client: every call goes through openapi-fetch with the generated types.
 import createClient from "openapi-fetch";
 import type { components, paths } from "./api-types";
-import { apiTimeoutMs, apiUrl } from "./config";
+import { apiTimeoutMs, apiUrl, cmsOrigin } from "./config";
 
 export type Schemas = components["schemas"];
 export type NewsCard = Schemas["NewsCard"];
@@ -161,4 +161,22 @@ export async function fetchPreview(
   const detail =
     error && typeof error === "object" && "detail" in error ? String(error.detail) : "";
   return { ok: false, status: response.status, detail };
+}
+
+/**
+ * Wagtail's user bar for a draft (headless: the CMS renders it for a valid preview token).
+ * Empty when the CMS has none to give; the preview works without it.
+ */
+export async function fetchUserbar(contentType: string, token: string, inPreviewPanel: boolean) {
+  const query = new URLSearchParams({ content_type: contentType, token });
+  if (inPreviewPanel) query.set("in_preview_panel", "true");
+  try {
+    const response = await fetch(`${cmsOrigin()}/headless/userbar/?${query}`, {
+      cache: "no-store",
+      signal: AbortSignal.timeout(apiTimeoutMs()),
+    });
+    return response.ok ? await response.text() : "";
+  } catch {
+    return "";
+  }
 }

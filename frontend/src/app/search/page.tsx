@@ -44,7 +44,7 @@ export default async function SearchPage({ searchParams }: Props) {
       {results ? (
         <>
           <p className="search-count" role="status">
-            {results.count} {results.count === 1 ? "result" : "results"} for “{q}”
+            {`${results.count} ${results.count === 1 ? "result" : "results"} for “${q}”`}
           </p>
           {results.items.length ? (
             <ul className="card-grid card-grid--list">
@@ -70,7 +70,7 @@ export default async function SearchPage({ searchParams }: Props) {
           {pages > 1 ? (
             <nav className="pagination" aria-label="Pages">
               {page > 1 ? <Link rel="prev" href={href(page - 1)}>← Previous</Link> : <span />}
-              <span aria-current="page">Page {page} of {pages}</span>
+              <span aria-current="page">{`Page ${page} of ${pages}`}</span>
               {page < pages ? <Link rel="next" href={href(page + 1)}>Next →</Link> : <span />}
             </nav>
           ) : null}

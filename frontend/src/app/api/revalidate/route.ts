@@ -31,7 +31,11 @@ export async function POST(request: Request) {
     return Response.json({ revalidated: false, error: "replayed delivery" }, { status: 401 });
   }
   const tags = eventTags(event);
-  for (const path of event.paths) revalidatePath(path);
+  for (const path of event.paths) {
+    revalidatePath(path);
+    // The same page as Next.js names it internally (no trailing slash).
+    if (path.length > 1 && path.endsWith("/")) revalidatePath(path.slice(0, -1));
+  }
   for (const tag of tags) revalidateTag(tag);
   return Response.json({ revalidated: true, event: event.event, paths: event.paths, tags });
 }

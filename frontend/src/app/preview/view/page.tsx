@@ -4,7 +4,7 @@ import { draftMode } from "next/headers";
 import { redirect } from "next/navigation";
 import { Article } from "@/components/Article";
 import { PreviewBanner } from "@/components/PreviewBanner";
-import { fetchPreview } from "@/lib/api";
+import { fetchPreview, fetchUserbar } from "@/lib/api";
 
 export const dynamic = "force-dynamic";
 
@@ -28,6 +28,7 @@ export default async function PreviewView({ searchParams }: Props) {
   const answer = await fetchPreview(contentType, token);
   if (!answer.ok) redirect(`/preview/expired/?status=${answer.status}`);
   const page = answer.page;
+  const userbar = await fetchUserbar(contentType, token, first(params.in_preview_panel) === "true");
   return (
     <>
       <PreviewBanner contentType={contentType} />
@@ -40,6 +41,8 @@ export default async function PreviewView({ searchParams }: Props) {
           {"intro" in page && page.intro ? <div className="rich-text" dangerouslySetInnerHTML={{ __html: page.intro }} /> : null}
         </section>
       )}
+      {/* Wagtail's user bar (accessibility checker, content metrics), rendered by the CMS. */}
+      {userbar ? <div className="wagtail-userbar" dangerouslySetInnerHTML={{ __html: userbar }} /> : null}
     </>
   );
 }
