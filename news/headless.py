@@ -17,7 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from wagtail import hooks
-from wagtail.admin.userbar import AccessibilityItem, Userbar
+from wagtail.admin.userbar import ContentCheckerItem, Userbar
 from wagtail.models import Page
 
 from news.preview import PreviewError, load_preview
@@ -28,12 +28,12 @@ def frontend_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-class HeadlessAccessibilityItem(AccessibilityItem):
+class HeadlessContentCheckerItem(ContentCheckerItem):
     """Wagtail's checker, allowed to talk to the frontend, also flagging images without alt."""
 
-    axe_run_only = [*AccessibilityItem.axe_run_only, "image-alt"]
+    axe_run_only = [*ContentCheckerItem.axe_run_only, "image-alt"]
     axe_messages = {
-        **AccessibilityItem.axe_messages,
+        **ContentCheckerItem.axe_messages,
         "image-alt": {
             "error_name": "Image is missing alt text",
             "help_text": "Describe the image in the block's alt text field",
@@ -49,8 +49,8 @@ class HeadlessAccessibilityItem(AccessibilityItem):
 @hooks.register("construct_wagtail_userbar")
 def use_headless_accessibility_item(request, items, page):
     for index, item in enumerate(items):
-        if type(item) is AccessibilityItem:
-            items[index] = HeadlessAccessibilityItem()
+        if type(item) is not HeadlessContentCheckerItem and isinstance(item, ContentCheckerItem):
+            items[index] = HeadlessContentCheckerItem()
 
 
 @require_GET
