@@ -42,7 +42,16 @@ class HeadlessContentCheckerItem(ContentCheckerItem):
 
     def get_axe_spec(self, request):
         spec = super().get_axe_spec(request)
-        spec["allowedOrigins"] = ["<same_origin>", frontend_origin()]
+        # Axe talks across frames (the admin ↔ the frontend's document in the preview panel):
+        # both sides must list the other's origin.
+        origins = ["<same_origin>", frontend_origin()]
+        if request is not None:
+            origins.append(f"{request.scheme}://{request.get_host()}")
+        admin_base = getattr(settings, "WAGTAILADMIN_BASE_URL", "")
+        if admin_base:
+            parts = urlsplit(admin_base)
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+        spec["allowedOrigins"] = list(dict.fromkeys(origins))
         return spec
 
 
@@ -50,7 +59,7 @@ class HeadlessContentCheckerItem(ContentCheckerItem):
 def use_headless_accessibility_item(request, items, page):
     for index, item in enumerate(items):
         if type(item) is not HeadlessContentCheckerItem and isinstance(item, ContentCheckerItem):
-            items[index] = HeadlessContentCheckerItem()
+            items[index] = HeadlessContentCheckerItem(in_editor=item.in_editor)
 
 
 @require_GET

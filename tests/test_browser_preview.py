@@ -168,18 +168,28 @@ def type_rich_text(page, block, text: str) -> None:
     page.keyboard.type(text)
 
 
+PANEL = "iframe.w-preview__iframe, [data-w-preview-target='iframe']"
+
+
 def open_preview(page):
-    """Open the admin's preview panel; the frontend's document inside it."""
+    """Open the admin's preview panel: the frontend's document is the panel's frame itself
+    (REDIRECT_ON_PREVIEW sends the panel straight to the frontend's preview route)."""
     toggle = page.get_by_role("button", name="Toggle preview")
     if toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
-    panel = page.frame_locator("iframe.w-preview__iframe, [data-w-preview-target='iframe']").first
-    return panel.frame_locator("iframe").first
+    return page.frame_locator(PANEL).first
 
 
-def preview_src(page) -> str:
-    panel = page.frame_locator("iframe.w-preview__iframe, [data-w-preview-target='iframe']").first
-    return panel.locator("iframe").first.get_attribute("src")
+def preview_src(page, frontend: str) -> str:
+    """The URL the panel shows (after the CMS's and the frontend's redirects)."""
+    page.locator(PANEL).first.wait_for()
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        urls = [frame.url for frame in page.frames if frame.url.startswith(frontend)]
+        if urls:
+            return urls[0]
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no frame on {frontend}: {[f.url for f in page.frames]}")
 
 
 # --- The scenarios ----------------------------------------------------------------------------
@@ -235,8 +245,8 @@ def test_editor_previews_publishes_and_edits_a_post(page, newsroom):
     expect_text(preview.locator(".boilerplate h2"), "About Example Corp")
     expect_text(preview.locator(".preview-banner"), "Preview")
     shot(page, "1-admin-preview-panel")
-    draft_url = preview_src(page)
-    assert draft_url.startswith(f"{frontend}/preview/?content_type=news.newspage&token=")
+    draft_url = preview_src(page, frontend)
+    assert draft_url.startswith(f"{frontend}/preview/view/?content_type=news.newspage&token=")
     reader = page.context.new_page()
     reader.goto(draft_url)
     expect_text(reader.locator("h1"), "Example Corp joins the Foundation")
@@ -300,3 +310,82 @@ def expect_text(locator, text: str) -> None:
     from playwright.sync_api import expect
 
     expect(locator.first).to_contain_text(text, timeout=TIMEOUT_MS)
+
+
+# --- Wagtail's preview tools on the frontend, and axe-core on every kind of page ---------------
+
+
+def test_admin_checks_panel_reports_the_frontends_accessibility_issues(page, newsroom):
+    """The preview panel shows the frontend; Wagtail's user bar there runs the checker and the
+    admin's Checks panel lists the issue (an image whose alt text is a file name)."""
+    cms, frontend = newsroom["cms"], newsroom["frontend"]
+    camera_roll = make_image("DSC_0042", 800, 600, description="DSC_0042.jpg")
+    draft = NewsPage(
+        live=False,
+        title="A draft with a camera file name as alt text",
+        summary="Summary",
+        body=json.dumps(
+            [
+                {"type": "paragraph", "value": "<p>Words to count in the preview.</p>"},
+                {"type": "image", "value": {"image": camera_roll.pk, "alt_text": ""}},
+            ]
+        ),
+    )
+    newsroom["index"].add_child(instance=draft)
+    draft.save_revision()
+    sign_in(page, cms)
+    page.goto(f"{cms}/admin/pages/{draft.pk}/edit/")
+    preview = open_preview(page)
+    expect_text(preview.locator("h1"), "A draft with a camera file name as alt text")
+    expect_text(preview.locator(".preview-banner"), "Preview")
+    assert preview_src(page, frontend).startswith(f"{frontend}/preview/view/?")
+    page.get_by_role("button", name="Toggle checks").click()
+    checks = page.locator("[data-checks-panel]")
+    expect_text(checks, "Image alt text has inappropriate pattern")
+    count = page.locator("[data-content-checker-count]").first
+    page.wait_for_function("el => Number(el.textContent) >= 1", arg=count.element_handle())
+    # Content metrics come from the frontend's document too.
+    words = page.locator("[data-content-word-count]").first
+    page.wait_for_function("el => /\\d/.test(el.textContent)", arg=words.element_handle())
+    shot(page, "5-admin-checks-panel")
+
+
+AXE = BASE_DIR / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
+
+
+def serious_violations(tab) -> list[str]:
+    tab.add_script_tag(path=str(AXE))
+    result = tab.evaluate(
+        "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`))"
+    )
+    return result
+
+
+def test_no_serious_accessibility_violations_at_phone_and_desktop_width(browser, newsroom):
+    from tests.test_api_support import publish_rich_post
+
+    frontend = newsroom["frontend"]
+    post = publish_rich_post(newsroom["index"], repeats=1, distinct=1, title="Axe post")
+    token = post.create_page_preview().token
+    pages = {
+        "home": "/",
+        "list": "/news/",
+        "post": post.url,
+        "search": "/search/?q=Axe",
+        "preview": f"/preview/?content_type=news.newspage&token={token}",
+    }
+    found = {}
+    for width_name, (width, height) in WIDTHS.items():
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(TIMEOUT_MS)
+        tab = context.new_page()
+        for name, path in pages.items():
+            tab.goto(frontend + path)
+            tab.locator("h1").first.wait_for()
+            found[f"{name} @ {width_name}"] = serious_violations(tab)
+        context.close()
+    assert all(not v for v in found.values()), found
+    assert len(found) == 10

@@ -37,10 +37,11 @@ export async function middleware(request: NextRequest) {
         const data = (await answer.json()) as { type?: string; status?: number; location?: string };
         if (data.type === "redirect" && data.location) {
           const status = data.status === 301 ? 301 : 302;
-          // A relative Location keeps the reader on whatever host they used.
-          return withSecurityHeaders(
-            new NextResponse(null, { status, headers: { Location: data.location } }),
-          );
+          // Middleware answers need absolute URLs: the frontend's public URL (Next.js hands
+          // middleware an internal "localhost" host).
+          const base = process.env.NEWSROOM_FRONTEND_URL || request.nextUrl.origin;
+          const target = new URL(data.location, base);
+          return withSecurityHeaders(NextResponse.redirect(target, status));
         }
       }
     } catch {
