@@ -43,8 +43,6 @@ case "${1:-build}" in
   build) build ;;
   start)
     build
-    # Redirect Locations keep the host the reader used (Next.js rewrites 127.0.0.1 as localhost).
-    export __NEXT_NO_MIDDLEWARE_URL_NORMALIZE=1
     exec node_modules/.bin/next start -H "${HOST:-127.0.0.1}" -p "${PORT:-3000}"
     ;;
   *) echo "usage: $0 install|build|start" >&2; exit 2 ;;

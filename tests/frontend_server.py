@@ -47,9 +47,6 @@ def next_server(cms_url: str, **env: str) -> Iterator[str]:
         "NEWSROOM_API_URL": f"{cms_url}/api/v3",
         "NEWSROOM_CMS_URL": cms_url,
         "NEWSROOM_FRONTEND_URL": f"http://127.0.0.1:{port}",
-        # Keep redirect Locations on the host the reader used (Next.js would write 127.0.0.1
-        # as "localhost"); scripts/frontend.sh sets the same.
-        "__NEXT_NO_MIDDLEWARE_URL_NORMALIZE": "1",
         **env,
     }
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below

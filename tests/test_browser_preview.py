@@ -339,6 +339,9 @@ def test_admin_checks_panel_reports_the_frontends_accessibility_issues(page, new
     expect_text(preview.locator("h1"), "A draft with a camera file name as alt text")
     expect_text(preview.locator(".preview-banner"), "Preview")
     assert preview_src(page, frontend).startswith(f"{frontend}/preview/view/?")
+    # Wagtail's user bar (from the CMS) is in the frontend's document; let it start up.
+    preview.locator("wagtail-userbar").wait_for(state="attached")
+    page.wait_for_timeout(3000)
     page.get_by_role("button", name="Toggle checks").click()
     checks = page.locator("[data-checks-panel]")
     expect_text(checks, "Image alt text has inappropriate pattern")
