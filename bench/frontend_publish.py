@@ -40,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.dev")
-    os.environ["NEWSROOM_WEBHOOK_URLS"] = f"{args.frontend}/api/revalidate"
+    os.environ["NEWSROOM_WEBHOOK_URLS"] = f"{args.frontend}/api/revalidate/"
     if not os.environ.get("NEWSROOM_WEBHOOK_SECRET"):
         secret = Path("var/webhook-secret.txt")
         if secret.exists():

@@ -17,7 +17,7 @@ export NEWSROOM_API_URL="${NEWSROOM_API_URL:-http://127.0.0.1:${CMS_PORT}/api/v3
 mkdir -p var
 [ -s var/webhook-secret.txt ] || .venv/bin/python -c "import secrets; print(secrets.token_hex(32))" > var/webhook-secret.txt
 export NEWSROOM_WEBHOOK_SECRET="${NEWSROOM_WEBHOOK_SECRET:-$(cat var/webhook-secret.txt)}"
-export NEWSROOM_WEBHOOK_URLS="${NEWSROOM_WEBHOOK_URLS:-${NEWSROOM_FRONTEND_URL}/api/revalidate}"
+export NEWSROOM_WEBHOOK_URLS="${NEWSROOM_WEBHOOK_URLS:-${NEWSROOM_FRONTEND_URL}/api/revalidate/}"
 scripts/frontend.sh build
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py load_demo
