@@ -1,7 +1,7 @@
 import type { Metadata, Viewport } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { siteUrl } from "@/lib/config";
+import { mediaOrigin, siteUrl } from "@/lib/config";
 import { getSiteInfo } from "@/lib/navigation";
 import { FEEDS } from "@/lib/seo";
 import "./globals.css";
@@ -23,6 +23,10 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const site = await getSiteInfo();
   return (
     <html lang="en">
+      <head>
+        {/* Images come from the CMS (or its media host): open that connection early. */}
+        <link rel="preconnect" href={mediaOrigin()} />
+      </head>
       <body>
         <a className="skip-link" href="#main">Skip to content</a>
         <header className="site-header">

@@ -23,7 +23,14 @@ export async function generateMetadata({ searchParams }: Props): Promise<Metadat
   const [page, site, params] = await Promise.all([indexPage(), getSiteInfo(), searchParams]);
   const { filters, page: number } = readListParams(params);
   const active = FILTERS.filter((name) => filters[name]);
-  const metadata = pageMetadata({ title: page.title, path: "/news/", seo: page.seo, siteName: site.name });
+  const intro = "intro" in page ? page.intro.replace(/<[^>]*>/g, "").trim() : "";
+  const metadata = pageMetadata({
+    title: page.title,
+    description: intro || site.tagline || `News from ${site.name}`,
+    path: "/news/",
+    seo: page.seo,
+    siteName: site.name,
+  });
   if (active.length || number > 1) {
     const parts = active.map((name) => `${name} ${filters[name]}`);
     if (number > 1) parts.push(`page ${number}`);
