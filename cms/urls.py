@@ -11,6 +11,7 @@ from wagtail.documents.views import serve as wagtaildocs_serve
 
 from cms import documents, ops
 from cms.signin import throttled_password_form
+from news import headless
 
 # Wagtail's password forms of restricted pages and documents, throttled (cms/signin.py); the
 # same paths as Wagtail's, listed before Wagtail's own so that these answer.
@@ -31,6 +32,7 @@ urlpatterns = [
     path("documents/authenticate_with_password/<int:restriction_id>/", document_password),
     path("documents/", include(wagtaildocs_urls)),
     path("api/", include("cms.api.urls")),
+    path("headless/userbar/", headless.userbar, name="headless-userbar"),
 ]
 
 if settings.DEBUG:

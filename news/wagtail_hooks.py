@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from news import headless  # noqa: F401 - registers the headless user bar hook
 from news.choosers import OrganisationChooserViewSet, PersonChooserViewSet
 from news.snippets import NewsCategory, Organisation, Person
 

@@ -30,4 +30,7 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
   contract/install.sh || echo "note: contract/install.sh failed (see above); the contract tests will fail" >&2
 fi
 .venv/bin/ruff check .
+# The Next.js frontend, installed from its lock file and built when its sources changed; its
+# type check, lint, unit tests and stale-types check run inside pytest (tests/test_frontend.py).
+scripts/frontend.sh build
 exec .venv/bin/pytest "$@"

@@ -1,7 +1,7 @@
-"""Preview and the reference frontend in a real browser (Debian's Chromium via Playwright).
+"""Preview and the Next.js frontend in a real browser (Debian's Chromium via Playwright).
 
 The CMS runs in a live server thread of this test process (same test database), the
-frontend as ``frontend/serve.py`` on another free port; an editor works in the real Wagtail
+built Next.js frontend (``next start``) on another free port; an editor works in the real Wagtail
 admin. Screenshots of every step go to ``test-artifacts/browser/``.
 """
 
@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,14 +18,12 @@ from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.cache import cache
-from django.core.servers.basehttp import WSGIServer as DjangoWSGIServer
-from django.db import connections
-from django.test.testcases import LiveServerThread
 
 from news.models import NewsPage
 from tests.conftest import make_image
+from tests.frontend_server import next_server
+from tests.live_cms import live_cms
 
 # Real commits (a live server in another thread): committed_db puts back the rows migrations
 # made (root page, categories…) that an earlier transactional test's flush removed.
@@ -56,78 +52,17 @@ PASSWORD = "pw-browser-editor-1"
 # --- Live servers -----------------------------------------------------------------------------
 
 
-class SerialWSGIServer(DjangoWSGIServer):
-    """One request at a time: needed when requests share the test's in-memory SQLite."""
-
-    def __init__(self, *args, connections_override=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.connections_override = connections_override
-
-
-class CMSServerThread(LiveServerThread):
-    def _create_server(self, connections_override=None):
-        if connections_override:
-            return SerialWSGIServer(
-                (self.host, self.port),
-                _quiet_handler(),
-                allow_reuse_address=False,
-                connections_override=connections_override,
-            )
-        return super()._create_server(connections_override)
-
-
-def _quiet_handler():
-    from django.test.testcases import QuietWSGIRequestHandler
-
-    return QuietWSGIRequestHandler
-
-
 @pytest.fixture
 def cms_url(committed_db, django_db_blocker):
-    """The CMS (admin, API, media, static files) on a free port, on the test database."""
-    with django_db_blocker.unblock():
-        shared = {
-            conn.alias: conn
-            for conn in connections.all()
-            if conn.vendor == "sqlite" and conn.is_in_memory_db()
-        }
-        for conn in shared.values():
-            conn.inc_thread_sharing()
-        thread = CMSServerThread("127.0.0.1", StaticFilesHandler, shared, port=0)
-        thread.daemon = True
-        thread.start()
-        thread.is_ready.wait()
-        if thread.error:
-            raise thread.error
-        yield f"http://127.0.0.1:{thread.port}"
-        thread.terminate()
-        for conn in shared.values():
-            conn.dec_thread_sharing()
+    with live_cms(django_db_blocker) as url:
+        yield url
 
 
 @pytest.fixture
 def frontend_url(cms_url):
-    """``frontend/serve.py`` on a free port, pointed at the live CMS."""
-    env = {
-        **os.environ,
-        "NEWSROOM_API_URL": f"{cms_url}/api/v3",
-        "NEWSROOM_CMS_URL": cms_url,
-        "NEWSROOM_FRONTEND_QUIET": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, str(BASE_DIR / "frontend" / "serve.py"), "--port", "0"],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-        assert match, f"frontend did not start: {line!r}"
-        yield f"http://127.0.0.1:{match.group(1)}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """The built Next.js frontend (``next start``) on a free port, pointed at the live CMS."""
+    with next_server(cms_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -233,18 +168,28 @@ def type_rich_text(page, block, text: str) -> None:
     page.keyboard.type(text)
 
 
+PANEL = "iframe.w-preview__iframe, [data-w-preview-target='iframe']"
+
+
 def open_preview(page):
-    """Open the admin's preview panel; the frontend's document inside it."""
+    """Open the admin's preview panel: the frontend's document is the panel's frame itself
+    (REDIRECT_ON_PREVIEW sends the panel straight to the frontend's preview route)."""
     toggle = page.get_by_role("button", name="Toggle preview")
     if toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
-    panel = page.frame_locator("iframe.w-preview__iframe, [data-w-preview-target='iframe']").first
-    return panel.frame_locator("iframe").first
+    return page.frame_locator(PANEL).first
 
 
-def preview_src(page) -> str:
-    panel = page.frame_locator("iframe.w-preview__iframe, [data-w-preview-target='iframe']").first
-    return panel.locator("iframe").first.get_attribute("src")
+def preview_src(page, frontend: str) -> str:
+    """The URL the panel shows (after the CMS's and the frontend's redirects)."""
+    page.locator(PANEL).first.wait_for()
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        urls = [frame.url for frame in page.frames if frame.url.startswith(frontend)]
+        if urls:
+            return urls[0]
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no frame on {frontend}: {[f.url for f in page.frames]}")
 
 
 # --- The scenarios ----------------------------------------------------------------------------
@@ -300,8 +245,8 @@ def test_editor_previews_publishes_and_edits_a_post(page, newsroom):
     expect_text(preview.locator(".boilerplate h2"), "About Example Corp")
     expect_text(preview.locator(".preview-banner"), "Preview")
     shot(page, "1-admin-preview-panel")
-    draft_url = preview_src(page)
-    assert draft_url.startswith(f"{frontend}/preview/?content_type=news.newspage&token=")
+    draft_url = preview_src(page, frontend)
+    assert draft_url.startswith(f"{frontend}/preview/view/?content_type=news.newspage&token=")
     reader = page.context.new_page()
     reader.goto(draft_url)
     expect_text(reader.locator("h1"), "Example Corp joins the Foundation")
@@ -365,3 +310,97 @@ def expect_text(locator, text: str) -> None:
     from playwright.sync_api import expect
 
     expect(locator.first).to_contain_text(text, timeout=TIMEOUT_MS)
+
+
+# --- Wagtail's preview tools on the frontend, and axe-core on every kind of page ---------------
+
+
+def test_admin_checks_panel_reports_the_frontends_accessibility_issues(page, newsroom):
+    """The preview panel shows the frontend; Wagtail's user bar there runs the checker and the
+    admin's Checks panel lists the issue (an image whose alt text is a file name)."""
+    cms, frontend = newsroom["cms"], newsroom["frontend"]
+    camera_roll = make_image("DSC_0042", 800, 600, description="DSC_0042.jpg")
+    draft = NewsPage(
+        live=False,
+        title="A draft with a camera file name as alt text",
+        summary="Summary",
+        body=json.dumps(
+            [
+                {"type": "paragraph", "value": "<p>Words to count in the preview.</p>"},
+                {"type": "image", "value": {"image": camera_roll.pk, "alt_text": ""}},
+            ]
+        ),
+    )
+    newsroom["index"].add_child(instance=draft)
+    draft.save_revision()
+    sign_in(page, cms)
+    page.goto(f"{cms}/admin/pages/{draft.pk}/edit/")
+    preview = open_preview(page)
+    expect_text(preview.locator("h1"), "A draft with a camera file name as alt text")
+    expect_text(preview.locator(".preview-banner"), "Preview")
+    assert preview_src(page, frontend).startswith(f"{frontend}/preview/view/?")
+    # Wagtail's user bar (from the CMS) is in the frontend's document. The admin runs the
+    # checker when the preview (re)loads; if the Checks panel opened before the report came,
+    # show the preview again (a reload) and come back.
+    checks = page.locator("[data-checks-panel]")
+    for _attempt in range(3):
+        preview.locator("wagtail-userbar").wait_for(state="attached")
+        page.wait_for_timeout(3000)
+        page.get_by_role("button", name="Toggle checks").click()
+        try:
+            checks.filter(has_text="Image alt text has inappropriate pattern").wait_for(
+                timeout=8000
+            )
+            break
+        except Exception:  # noqa: BLE001 - retried below
+            page.get_by_role("button", name="Toggle preview").click()
+            page.get_by_role("button", name="Refresh").first.click()
+            preview = page.frame_locator(PANEL).first
+    expect_text(checks, "Image alt text has inappropriate pattern")
+    count = page.locator("[data-content-checker-count]").first
+    page.wait_for_function("el => Number(el.textContent) >= 1", arg=count.element_handle())
+    # Content metrics come from the frontend's document too.
+    words = page.locator("[data-content-word-count]").first
+    page.wait_for_function("el => /\\d/.test(el.textContent)", arg=words.element_handle())
+    shot(page, "5-admin-checks-panel")
+
+
+AXE = BASE_DIR / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
+
+
+def serious_violations(tab) -> list[str]:
+    tab.add_script_tag(path=str(AXE))
+    result = tab.evaluate(
+        "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`))"
+    )
+    return result
+
+
+def test_no_serious_accessibility_violations_at_phone_and_desktop_width(browser, newsroom):
+    from tests.test_api_support import publish_rich_post
+
+    frontend = newsroom["frontend"]
+    post = publish_rich_post(newsroom["index"], repeats=1, distinct=1, title="Axe post")
+    token = post.create_page_preview().token
+    pages = {
+        "home": "/",
+        "list": "/news/",
+        "post": post.url,
+        "search": "/search/?q=Axe",
+        "preview": f"/preview/?content_type=news.newspage&token={token}",
+    }
+    found = {}
+    for width_name, (width, height) in WIDTHS.items():
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(TIMEOUT_MS)
+        tab = context.new_page()
+        for name, path in pages.items():
+            tab.goto(frontend + path)
+            tab.locator("h1").first.wait_for()
+            found[f"{name} @ {width_name}"] = serious_violations(tab)
+        context.close()
+    assert all(not v for v in found.values()), found
+    assert len(found) == 10

@@ -97,8 +97,13 @@ def admin_preview(client, url: str, data: dict) -> dict[str, str]:
     assert response.status_code == 200, response.content[:500]
     assert response.json()["is_valid"], response.json()
     response = client.get(url)
-    assert response.status_code == 200
-    src = unescape(re.search(r'<iframe src="([^"]+)"', response.content.decode()).group(1))
+    if response.status_code == 302:
+        # Pages (REDIRECT_ON_PREVIEW): straight to the frontend's preview route.
+        src = response["Location"]
+    else:
+        # Snippets: a page framing the frontend's preview route.
+        assert response.status_code == 200
+        src = unescape(re.search(r'<iframe src="([^"]+)"', response.content.decode()).group(1))
     parts = urlsplit(src)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "http://127.0.0.1:3000/preview/"
     query = parse_qs(parts.query)

@@ -349,7 +349,9 @@ WAGTAIL_HEADLESS_PREVIEW = {
         "default": env_str("NEWSROOM_PREVIEW_URL") or f"{NEWSROOM_FRONTEND_URL}/preview"
     },
     "SERVE_BASE_URL": NEWSROOM_FRONTEND_URL,
-    "REDIRECT_ON_PREVIEW": False,
+    # The admin's preview panel loads the frontend's preview route directly (no wrapper page),
+    # so Wagtail's user bar on the frontend (news/headless.py) reaches the panel.
+    "REDIRECT_ON_PREVIEW": True,
     "ENFORCE_TRAILING_SLASH": True,
 }
 
