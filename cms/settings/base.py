@@ -169,6 +169,8 @@ AXES_COOLOFF_TIME = env_int("NEWSROOM_SIGNIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+# No start-up banner on stdout (management commands such as dump_openapi print JSON there).
+AXES_VERBOSE = False
 # Number of reverse proxies in front of the CMS that append the client to X-Forwarded-For (0:
 # the client is REMOTE_ADDR). Wrong values let a client choose its own address.
 NEWSROOM_TRUSTED_PROXIES = env_int("NEWSROOM_TRUSTED_PROXIES", 0)

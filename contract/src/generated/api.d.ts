@@ -841,7 +841,7 @@ export interface paths {
         };
         /**
          * Preview a draft
-         * @description The unsaved page (or snippet, as a sample post) behind a preview token, in exactly the JSON of the published page detail. The frontend receives `content_type` and `token` in its preview URL from the Wagtail admin. Tokens expire after NEWSROOM_PREVIEW_TOKEN_MAX_AGE seconds: 400 missing/unknown/mismatched, 403 tampered, 410 expired.
+         * @description The unsaved page (or snippet, as a sample post) behind a preview token, in exactly the JSON of the published page detail. The frontend receives `content_type` and `token` in its preview URL from the Wagtail admin. Tokens expire after NEWSROOM_PREVIEW_TOKEN_MAX_AGE seconds: 400 missing/unknown/mismatched, 403 tampered, 410 expired, or the page (snippet) was published, unpublished, moved or deleted after the token was issued. Referenced people, organisations and pages appear as readers would see them (published versions only).
          */
         get: operations["preview_draft"];
         put?: never;
@@ -863,7 +863,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an image
-         * @description Validated exactly as in the Wagtail admin. 401 without a valid bearer token; 403 when the token's user may not add images (in that collection); 413 when the file is over the size limit; 422 when the admin's form refuses it (format not matching the extension, unsupported format such as SVG, too many pixels or a decompression bomb, empty or not an image), with the admin's message in `detail` and in `errors[].msg` at `["form", field]`; 503 when the database failed (nothing stored, retry). A refused upload leaves no row and no file. The answer is the image in the representation the rest of the API uses (renditions are made at upload); an image whose renditions cannot be made (a side over 16383 px, WebP's limit) is refused with 422 too.
+         * @description Validated exactly as in the Wagtail admin. 401 without a valid bearer token; 403 when the token's user may not add images (in that collection); 413 when the file is over the size limit; 422 when the admin's form refuses it (format not matching the extension, unsupported format, too many pixels or a decompression bomb, empty or not an image), with the admin's message in `detail` and in `errors[].msg` at `["form", field]`; 503 when the database failed (nothing stored, retry). A refused upload leaves no row and no file. The answer is the image in the representation the rest of the API uses (renditions are made at upload); an image whose renditions cannot be made (a side over 16383 px, WebP's limit) is refused with 422 too. SVG is accepted and stored sanitised (scripts, event handlers, foreignObject, external references and data: URLs removed); its `src` is the SVG and its `renditions` are PNG/WebP rasters.
          */
         post: operations["images_upload"];
         delete?: never;
@@ -886,6 +886,26 @@ export interface paths {
          * @description Validated exactly as in the Wagtail admin. 401 without a valid bearer token; 403 when the token's user may not add documents (in that collection); 413 when the file is over the size limit; 422 when the admin's form refuses it (extension not allowed, content not matching the extension, empty file), with the admin's message in `detail` and in `errors[].msg` at `["form", field]`; 503 when the database failed (nothing stored, retry). A refused upload leaves no row and no file.
          */
         post: operations["documents_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/site/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site: name, tagline, home page, navigation and feeds
+         * @description The site is the one the request's host belongs to (Wagtail's sites; the default site otherwise). `navigation` is managed by editors under Settings → Navigation: pages (only while published and public; `href` is the frontend path) and external links. No query parameters. 404 when no site matches the host.
+         */
+        get: operations["site_info"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1208,7 +1228,7 @@ export interface components {
             height: number;
             /**
              * Src
-             * @description A middle-sized rendition, for <img src> (absolute URL).
+             * @description A middle-sized rendition, for <img src> (absolute URL); for an SVG image, the sanitised SVG itself (then srcset and srcset_webp are empty and renditions are PNG/WebP rasters).
              */
             src: string;
             /**
@@ -1393,17 +1413,14 @@ export interface components {
              */
             canonical_url?: string | null;
             /**
-             * Tags
-             * @default []
-             */
-            tags: string[];
-            /**
              * Body
              * @default []
              */
             body: (components["schemas"]["ParagraphBlock"] | components["schemas"]["HeadingBlock"] | components["schemas"]["ImageBlock"] | components["schemas"]["QuoteBlock"] | components["schemas"]["BioBlock"] | components["schemas"]["BoilerplateBlock"] | components["schemas"]["CallToActionBlock"] | components["schemas"]["EmbedBlock"] | components["schemas"]["CodeBlock"] | components["schemas"]["TableBlock"])[];
             /** Path */
             path?: string | null;
+            /** Tags */
+            tags?: string[] | null;
             /** Authors */
             authors?: components["schemas"]["PersonRef"][] | null;
             feature_image?: components["schemas"]["Image"] | null;
@@ -2674,11 +2691,14 @@ export interface components {
         /** SearchFilters */
         SearchFilters: {
             /** Q */
-            q?: string | null;
-            /** Limit */
-            limit?: string | null;
+            q?: string;
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
             /** Offset */
-            offset?: string | null;
+            offset?: number;
             /** Category */
             category?: string | null;
             /** Tag */
@@ -2688,13 +2708,19 @@ export interface components {
             /** Person */
             person?: string | null;
             /** Year */
-            year?: string | null;
+            year?: number;
             /** Month */
-            month?: string | null;
-            /** Date From */
-            date_from?: string | null;
-            /** Date To */
-            date_to?: string | null;
+            month?: number;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from?: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to?: string;
         };
         /** Highlight */
         Highlight: {
@@ -2757,15 +2783,19 @@ export interface components {
         SearchResults: {
             /** Count */
             count: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
             /** Items */
             items: components["schemas"]["SearchHit"][];
         };
         /** SuggestParams */
         SuggestParams: {
             /** Q */
-            q?: string | null;
+            q?: string;
             /** Limit */
-            limit?: string | null;
+            limit?: number;
         };
         /** Suggestion */
         Suggestion: {
@@ -2780,6 +2810,118 @@ export interface components {
         Suggestions: {
             /** Items */
             items: components["schemas"]["Suggestion"][];
+        };
+        /** BasicPagePreview */
+        BasicPagePreview: {
+            /** Id */
+            id: number | null;
+            /** Title */
+            title: string;
+            /** Slug */
+            slug: string;
+            /** Path */
+            path: string;
+            seo: components["schemas"]["Seo"];
+            meta: components["schemas"]["PageMeta"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "wagtailcore.Page";
+        };
+        /** HomePagePreview */
+        HomePagePreview: {
+            /** Id */
+            id: number | null;
+            /** Title */
+            title: string;
+            /** Slug */
+            slug: string;
+            /** Path */
+            path: string;
+            seo: components["schemas"]["Seo"];
+            meta: components["schemas"]["PageMeta"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "home.HomePage";
+            /** Tagline */
+            tagline: string;
+            /** Intro */
+            intro: string;
+        };
+        /** NewsIndexPagePreview */
+        NewsIndexPagePreview: {
+            /** Id */
+            id: number | null;
+            /** Title */
+            title: string;
+            /** Slug */
+            slug: string;
+            /** Path */
+            path: string;
+            seo: components["schemas"]["Seo"];
+            meta: components["schemas"]["PageMeta"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "news.NewsIndexPage";
+            /** Intro */
+            intro: string;
+        };
+        /**
+         * NewsPagePreview
+         * @description A post's preview: a page never saved yet has no id (and an empty path).
+         */
+        NewsPagePreview: {
+            /** Id */
+            id: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "news.NewsPage";
+            /** Title */
+            title: string;
+            /** Subtitle */
+            subtitle: string;
+            /**
+             * Path
+             * @description Path on the frontend, e.g. /news/some-post/.
+             */
+            path: string;
+            /** Date */
+            date: string | null;
+            /** Summary */
+            summary: string;
+            feature_image: components["schemas"]["Image"] | null;
+            /** Authors */
+            authors: components["schemas"]["PersonRef"][];
+            /** Byline */
+            byline: string;
+            category: components["schemas"]["Category"] | null;
+            /** Tags */
+            tags: string[];
+            /** Organisations */
+            organisations: components["schemas"]["OrganisationBrief"][];
+            /**
+             * Reading Time
+             * @description Minutes.
+             */
+            reading_time: number;
+            /** Slug */
+            slug: string;
+            seo: components["schemas"]["Seo"];
+            /** Body */
+            body: (components["schemas"]["ParagraphBlock"] | components["schemas"]["HeadingBlock"] | components["schemas"]["ImageBlock"] | components["schemas"]["QuoteBlock"] | components["schemas"]["BioBlock"] | components["schemas"]["BoilerplateBlock"] | components["schemas"]["CallToActionBlock"] | components["schemas"]["EmbedBlock"] | components["schemas"]["CodeBlock"] | components["schemas"]["TableBlock"])[];
+            /**
+             * Related
+             * @description Up to 3 live posts sharing a tag/organisation.
+             */
+            related: components["schemas"]["NewsCard"][];
+            meta: components["schemas"]["PageMeta"];
         };
         /**
          * UploadedImage
@@ -2804,7 +2946,7 @@ export interface components {
             height: number;
             /**
              * Src
-             * @description A middle-sized rendition, for <img src> (absolute URL).
+             * @description A middle-sized rendition, for <img src> (absolute URL); for an SVG image, the sanitised SVG itself (then srcset and srcset_webp are empty and renditions are PNG/WebP rasters).
              */
             src: string;
             /**
@@ -2849,6 +2991,81 @@ export interface components {
              * @description Wagtail's serve URL for the document (as v2's meta.download_url).
              */
             download_url: string;
+        };
+        /**
+         * NavigationItem
+         * @description One entry of the site's menu.
+         */
+        NavigationItem: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "page" | "external";
+            /**
+             * Label
+             * @description The editor's label, else the page's title (or the URL).
+             */
+            label: string;
+            /**
+             * Href
+             * @description The page's frontend path (e.g. `/news/`), or the external absolute URL.
+             */
+            href: string;
+            /**
+             * Page Id
+             * @description The page's id; null for an external link.
+             */
+            page_id: number | null;
+        };
+        /**
+         * SiteFeeds
+         * @description Feeds of the latest news, as paths on the API's origin.
+         */
+        SiteFeeds: {
+            /** Rss */
+            rss: string;
+            /** Atom */
+            atom: string;
+        };
+        /**
+         * SiteHome
+         * @description The site's root page.
+         */
+        SiteHome: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /**
+             * Path
+             * @description Its frontend path (`/`).
+             */
+            path: string;
+        };
+        /**
+         * SiteInfo
+         * @description The site's name, tagline, home page, navigation and feeds.
+         */
+        SiteInfo: {
+            /**
+             * Name
+             * @description The site's name (Settings → Sites), else the home page title.
+             */
+            name: string;
+            /**
+             * Tagline
+             * @description The home page's tagline (may be empty).
+             */
+            tagline: string;
+            /** @description The root page; null while it is not visible to readers. */
+            home: components["schemas"]["SiteHome"] | null;
+            /**
+             * Navigation
+             * @description The menu, in order: reader-visible pages and external links only.
+             */
+            navigation: components["schemas"]["NavigationItem"][];
+            feeds: components["schemas"]["SiteFeeds"];
         };
     };
     responses: never;
@@ -2972,6 +3189,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3222,6 +3448,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3511,6 +3746,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -3582,6 +3826,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -3646,6 +3899,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3782,6 +4044,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3927,6 +4198,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -3991,6 +4271,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4267,6 +4556,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -4398,6 +4696,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4655,6 +4962,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -4826,6 +5142,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5047,6 +5372,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -5251,6 +5585,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5678,6 +6021,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -5743,6 +6095,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6060,6 +6421,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6390,6 +6760,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6786,7 +7165,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/rss+xml; charset=utf-8": string;
+                    "application/rss+xml": string;
                 };
             };
             /** @description Bad Request */
@@ -6815,7 +7194,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/atom+xml; charset=utf-8": string;
+                    "application/atom+xml": string;
                 };
             };
             /** @description Bad Request */
@@ -6860,18 +7239,18 @@ export interface operations {
     };
     search_api_search: {
         parameters: {
-            query?: {
-                q?: string | null;
-                limit?: string | null;
-                offset?: string | null;
+            query: {
+                q: string;
+                limit?: number;
+                offset?: number;
                 category?: string | null;
                 tag?: string | null;
                 organisation?: string | null;
                 person?: string | null;
-                year?: string | null;
-                month?: string | null;
-                date_from?: string | null;
-                date_to?: string | null;
+                year?: number;
+                month?: number;
+                date_from?: string;
+                date_to?: string;
             };
             header?: never;
             path?: never;
@@ -6901,9 +7280,9 @@ export interface operations {
     };
     search_api_suggest: {
         parameters: {
-            query?: {
-                q?: string | null;
-                limit?: string | null;
+            query: {
+                q: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -6933,9 +7312,9 @@ export interface operations {
     };
     preview_draft: {
         parameters: {
-            query?: {
-                content_type?: string;
-                token?: string;
+            query: {
+                content_type: string;
+                token: string;
             };
             header?: never;
             path?: never;
@@ -6949,7 +7328,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NewsPageDetail"] | components["schemas"]["NewsIndexPageDetail"] | components["schemas"]["HomePageDetail"] | components["schemas"]["BasicPageDetail"];
+                    "application/json": components["schemas"]["NewsPagePreview"] | components["schemas"]["NewsIndexPagePreview"] | components["schemas"]["HomePagePreview"] | components["schemas"]["BasicPagePreview"];
                 };
             };
             /** @description Bad Request */
@@ -7171,6 +7550,44 @@ export interface operations {
             };
             /** @description Service Unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    site_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteInfo"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -35,7 +35,13 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <nav aria-label="Main">
               <ul className="site-nav">
                 {site.navigation.map((item) => (
-                  <li key={item.href}><Link href={item.href}>{item.label}</Link></li>
+                  <li key={item.href}>
+                    {item.external ? (
+                      <a href={item.href}>{item.label}</a>
+                    ) : (
+                      <Link href={item.href}>{item.label}</Link>
+                    )}
+                  </li>
                 ))}
               </ul>
             </nav>

@@ -1,11 +1,12 @@
 import Link from "next/link";
-import type { NewsPageDetail } from "@/lib/api";
+import type { NewsPageDetail, NewsPagePreview } from "@/lib/api";
 import { authorsLine, formatDate } from "@/lib/text";
 import { Body } from "./Blocks";
 import { CardList } from "./Card";
 import { Picture } from "./Picture";
 
-export function Article({ page }: { page: NewsPageDetail }) {
+// A published post, or a draft's preview (a page never saved has no id yet).
+export function Article({ page }: { page: NewsPageDetail | NewsPagePreview }) {
   const byline = authorsLine(page.authors, page.byline);
   return (
     <>

@@ -481,7 +481,7 @@ export interface paths {
         };
         /**
          * Preview a draft
-         * @description The unsaved page (or snippet, as a sample post) behind a preview token, in exactly the JSON of the published page detail. The frontend receives `content_type` and `token` in its preview URL from the Wagtail admin. Tokens expire after NEWSROOM_PREVIEW_TOKEN_MAX_AGE seconds: 400 missing/unknown/mismatched, 403 tampered, 410 expired.
+         * @description The unsaved page (or snippet, as a sample post) behind a preview token, in exactly the JSON of the published page detail. The frontend receives `content_type` and `token` in its preview URL from the Wagtail admin. Tokens expire after NEWSROOM_PREVIEW_TOKEN_MAX_AGE seconds: 400 missing/unknown/mismatched, 403 tampered, 410 expired, or the page (snippet) was published, unpublished, moved or deleted after the token was issued. Referenced people, organisations and pages appear as readers would see them (published versions only).
          */
         get: operations["preview_draft"];
         put?: never;
@@ -634,6 +634,26 @@ export interface paths {
          * @description Titles of live posts containing words that start with the typed words.
          */
         get: operations["search_api_suggest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/site/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site: name, tagline, home page, navigation and feeds
+         * @description The site is the one the request's host belongs to (Wagtail's sites; the default site otherwise). `navigation` is managed by editors under Settings → Navigation: pages (only while published and public; `href` is the frontend path) and external links. No query parameters. 404 when no site matches the host.
+         */
+        get: operations["site_info"];
         put?: never;
         post?: never;
         delete?: never;
@@ -866,7 +886,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an image
-         * @description Validated exactly as in the Wagtail admin. 401 without a valid bearer token; 403 when the token's user may not add images (in that collection); 413 when the file is over the size limit; 422 when the admin's form refuses it (format not matching the extension, unsupported format such as SVG, too many pixels or a decompression bomb, empty or not an image), with the admin's message in `detail` and in `errors[].msg` at `["form", field]`; 503 when the database failed (nothing stored, retry). A refused upload leaves no row and no file. The answer is the image in the representation the rest of the API uses (renditions are made at upload); an image whose renditions cannot be made (a side over 16383 px, WebP's limit) is refused with 422 too.
+         * @description Validated exactly as in the Wagtail admin. 401 without a valid bearer token; 403 when the token's user may not add images (in that collection); 413 when the file is over the size limit; 422 when the admin's form refuses it (format not matching the extension, unsupported format, too many pixels or a decompression bomb, empty or not an image), with the admin's message in `detail` and in `errors[].msg` at `["form", field]`; 503 when the database failed (nothing stored, retry). A refused upload leaves no row and no file. The answer is the image in the representation the rest of the API uses (renditions are made at upload); an image whose renditions cannot be made (a side over 16383 px, WebP's limit) is refused with 422 too. SVG is accepted and stored sanitised (scripts, event handlers, foreignObject, external references and data: URLs removed); its `src` is the SVG and its `renditions` are PNG/WebP rasters.
          */
         post: operations["images_upload"];
         delete?: never;
@@ -940,6 +960,24 @@ export interface components {
         BasicPageDetail: {
             /** Id */
             id: number;
+            meta: components["schemas"]["PageMeta"];
+            /** Path */
+            path: string;
+            seo: components["schemas"]["Seo"];
+            /** Slug */
+            slug: string;
+            /** Title */
+            title: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "wagtailcore.Page";
+        };
+        /** BasicPagePreview */
+        BasicPagePreview: {
+            /** Id */
+            id: number | null;
             meta: components["schemas"]["PageMeta"];
             /** Path */
             path: string;
@@ -1328,6 +1366,28 @@ export interface components {
              */
             title?: string | null;
         };
+        /** HomePagePreview */
+        HomePagePreview: {
+            /** Id */
+            id: number | null;
+            /** Intro */
+            intro: string;
+            meta: components["schemas"]["PageMeta"];
+            /** Path */
+            path: string;
+            seo: components["schemas"]["Seo"];
+            /** Slug */
+            slug: string;
+            /** Tagline */
+            tagline: string;
+            /** Title */
+            title: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "home.HomePage";
+        };
         /** HomePageSchema */
         HomePageSchema: {
             /** Id */
@@ -1354,7 +1414,7 @@ export interface components {
             renditions: components["schemas"]["Rendition"][];
             /**
              * Src
-             * @description A middle-sized rendition, for <img src>.
+             * @description A middle-sized rendition, for <img src> (absolute URL); for an SVG image, the sanitised SVG itself (then srcset and srcset_webp are empty and renditions are PNG/WebP rasters).
              */
             src: string;
             /** Srcset */
@@ -1491,6 +1551,32 @@ export interface components {
              * @default 0
              */
             offset: number;
+        };
+        /**
+         * NavigationItem
+         * @description One entry of the site's menu.
+         */
+        NavigationItem: {
+            /**
+             * Href
+             * @description The page's frontend path (e.g. `/news/`), or the external absolute URL.
+             */
+            href: string;
+            /**
+             * Label
+             * @description The editor's label, else the page's title (or the URL).
+             */
+            label: string;
+            /**
+             * Page Id
+             * @description The page's id; null for an external link.
+             */
+            page_id: number | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "page" | "external";
         };
         /** NewsCard */
         NewsCard: {
@@ -1656,6 +1742,26 @@ export interface components {
              * @description The page title as you'd like it to be seen by the public
              */
             title?: string | null;
+        };
+        /** NewsIndexPagePreview */
+        NewsIndexPagePreview: {
+            /** Id */
+            id: number | null;
+            /** Intro */
+            intro: string;
+            meta: components["schemas"]["PageMeta"];
+            /** Path */
+            path: string;
+            seo: components["schemas"]["Seo"];
+            /** Slug */
+            slug: string;
+            /** Title */
+            title: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "news.NewsIndexPage";
         };
         /** NewsIndexPageSchema */
         NewsIndexPageSchema: {
@@ -1898,13 +2004,67 @@ export interface components {
              */
             title?: string | null;
         };
+        /**
+         * NewsPagePreview
+         * @description A post's preview: a page never saved yet has no id (and an empty path).
+         */
+        NewsPagePreview: {
+            /** Authors */
+            authors: components["schemas"]["PersonRef"][];
+            /** Body */
+            body: (components["schemas"]["ParagraphBlock"] | components["schemas"]["HeadingBlock"] | components["schemas"]["ImageBlock"] | components["schemas"]["QuoteBlock"] | components["schemas"]["BioBlock"] | components["schemas"]["BoilerplateBlock"] | components["schemas"]["CallToActionBlock"] | components["schemas"]["EmbedBlock"] | components["schemas"]["CodeBlock"] | components["schemas"]["TableBlock"])[];
+            /** Byline */
+            byline: string;
+            category: components["schemas"]["Category"] | null;
+            /** Date */
+            date: string | null;
+            feature_image: components["schemas"]["Image"] | null;
+            /** Id */
+            id: number | null;
+            meta: components["schemas"]["PageMeta"];
+            /** Organisations */
+            organisations: components["schemas"]["OrganisationBrief"][];
+            /**
+             * Path
+             * @description Path on the frontend, e.g. /news/some-post/.
+             */
+            path: string;
+            /**
+             * Reading Time
+             * @description Minutes.
+             */
+            reading_time: number;
+            /**
+             * Related
+             * @description Up to 3 live posts sharing a tag/organisation.
+             */
+            related: components["schemas"]["NewsCard"][];
+            seo: components["schemas"]["Seo"];
+            /** Slug */
+            slug: string;
+            /** Subtitle */
+            subtitle: string;
+            /** Summary */
+            summary: string;
+            /** Tags */
+            tags: string[];
+            /** Title */
+            title: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "news.NewsPage";
+        };
         /** NewsPageSchema */
         NewsPageSchema: {
+            /** Authors */
+            authors?: components["schemas"]["PersonRef"][] | null;
             /**
              * Body
              * @default []
              */
-            body: unknown[];
+            body: (components["schemas"]["ParagraphBlock"] | components["schemas"]["HeadingBlock"] | components["schemas"]["ImageBlock"] | components["schemas"]["QuoteBlock"] | components["schemas"]["BioBlock"] | components["schemas"]["BoilerplateBlock"] | components["schemas"]["CallToActionBlock"] | components["schemas"]["EmbedBlock"] | components["schemas"]["CodeBlock"] | components["schemas"]["TableBlock"])[];
             /**
              * Byline
              * @description A free byline, e.g. "The Foundation team"; shown with or instead of authors.
@@ -1915,11 +2075,13 @@ export interface components {
              * @description Only if this post first appeared elsewhere (e.g. a member's site).
              */
             canonical_url?: string | null;
+            category?: components["schemas"]["Category"] | null;
             /**
              * Publication date
              * @description Shown on the post; leave blank to use the moment it is first published.
              */
             date?: string | null;
+            feature_image?: components["schemas"]["Image"] | null;
             /**
              * Feature image alt text
              * @description Leave blank to use the image's own description.
@@ -1928,11 +2090,18 @@ export interface components {
             /** Id */
             id: number;
             meta: components["schemas"]["NewsPageMetaSchema"];
+            /** Organisations */
+            organisations?: components["schemas"]["OrganisationBrief"][] | null;
+            /** Path */
+            path?: string | null;
             /**
              * Reading Time
              * @default 1
              */
             reading_time: number;
+            /** Related */
+            related?: components["schemas"]["NewsCard"][] | null;
+            seo?: components["schemas"]["Seo"] | null;
             /** Subtitle */
             subtitle?: string | null;
             /**
@@ -1940,11 +2109,8 @@ export interface components {
              * @description One or two plain sentences for cards, feeds and search engines (300 max).
              */
             summary?: string | null;
-            /**
-             * Tags
-             * @default []
-             */
-            tags: string[];
+            /** Tags */
+            tags?: string[] | null;
             /** Title */
             title: string;
         };
@@ -2152,7 +2318,10 @@ export interface components {
             first_published_at: string | null;
             /** Last Published At */
             last_published_at: string | null;
-            /** Locale */
+            /**
+             * Locale
+             * @description The page's locale, e.g. en or en-gb.
+             */
             locale: string;
         };
         /** PageMetaSchema */
@@ -2501,26 +2670,35 @@ export interface components {
         SearchFilters: {
             /** Category */
             category?: string | null;
-            /** Date From */
-            date_from?: string | null;
-            /** Date To */
-            date_to?: string | null;
-            /** Limit */
-            limit?: string | null;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from?: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to?: string;
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
             /** Month */
-            month?: string | null;
+            month?: number;
             /** Offset */
-            offset?: string | null;
+            offset?: number;
             /** Organisation */
             organisation?: string | null;
             /** Person */
             person?: string | null;
             /** Q */
-            q?: string | null;
+            q?: string;
             /** Tag */
             tag?: string | null;
             /** Year */
-            year?: string | null;
+            year?: number;
         };
         /** SearchHit */
         SearchHit: {
@@ -2572,6 +2750,10 @@ export interface components {
             count: number;
             /** Items */
             items: components["schemas"]["SearchHit"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
         };
         /**
          * SearchSchema
@@ -2611,6 +2793,55 @@ export interface components {
             meta: components["schemas"]["SimpleBasePageMetaSchema"];
             /** Title */
             title: string;
+        };
+        /**
+         * SiteFeeds
+         * @description Feeds of the latest news, as paths on the API's origin.
+         */
+        SiteFeeds: {
+            /** Atom */
+            atom: string;
+            /** Rss */
+            rss: string;
+        };
+        /**
+         * SiteHome
+         * @description The site's root page.
+         */
+        SiteHome: {
+            /** Id */
+            id: number;
+            /**
+             * Path
+             * @description Its frontend path (`/`).
+             */
+            path: string;
+            /** Title */
+            title: string;
+        };
+        /**
+         * SiteInfo
+         * @description The site's name, tagline, home page, navigation and feeds.
+         */
+        SiteInfo: {
+            feeds: components["schemas"]["SiteFeeds"];
+            /** @description The root page; null while it is not visible to readers. */
+            home: components["schemas"]["SiteHome"] | null;
+            /**
+             * Name
+             * @description The site's name (Settings → Sites), else the home page title.
+             */
+            name: string;
+            /**
+             * Navigation
+             * @description The menu, in order: reader-visible pages and external links only.
+             */
+            navigation: components["schemas"]["NavigationItem"][];
+            /**
+             * Tagline
+             * @description The home page's tagline (may be empty).
+             */
+            tagline: string;
         };
         /** SiteInputSchema */
         SiteInputSchema: {
@@ -2707,9 +2938,9 @@ export interface components {
         /** SuggestParams */
         SuggestParams: {
             /** Limit */
-            limit?: string | null;
+            limit?: number;
             /** Q */
-            q?: string | null;
+            q?: string;
         };
         /** TableBlock */
         TableBlock: {
@@ -2794,7 +3025,7 @@ export interface components {
             renditions: components["schemas"]["Rendition"][];
             /**
              * Src
-             * @description A middle-sized rendition, for <img src>.
+             * @description A middle-sized rendition, for <img src> (absolute URL); for an SVG image, the sanitised SVG itself (then srcset and srcset_webp are empty and renditions are PNG/WebP rasters).
              */
             src: string;
             /** Srcset */
@@ -3151,6 +3382,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -3177,7 +3417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/atom+xml; charset=utf-8": string;
+                    "application/atom+xml": string;
                 };
             };
             /** @description Bad Request */
@@ -3206,7 +3446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/rss+xml; charset=utf-8": string;
+                    "application/rss+xml": string;
                 };
             };
             /** @description Bad Request */
@@ -3532,6 +3772,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3884,6 +4133,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -4074,6 +4332,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -4212,6 +4479,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -4283,6 +4559,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -4347,6 +4632,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4483,6 +4777,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4628,6 +4931,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -4692,6 +5004,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5044,9 +5365,9 @@ export interface operations {
     };
     preview_draft: {
         parameters: {
-            query?: {
-                content_type?: string;
-                token?: string;
+            query: {
+                content_type: string;
+                token: string;
             };
             header?: never;
             path?: never;
@@ -5060,7 +5381,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NewsPageDetail"] | components["schemas"]["NewsIndexPageDetail"] | components["schemas"]["HomePageDetail"] | components["schemas"]["BasicPageDetail"];
+                    "application/json": components["schemas"]["NewsPagePreview"] | components["schemas"]["NewsIndexPagePreview"] | components["schemas"]["HomePagePreview"] | components["schemas"]["BasicPagePreview"];
                 };
             };
             /** @description Bad Request */
@@ -5201,6 +5522,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -5314,6 +5644,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5639,18 +5978,18 @@ export interface operations {
     };
     search_api_search: {
         parameters: {
-            query?: {
+            query: {
                 category?: string | null;
-                date_from?: string | null;
-                date_to?: string | null;
-                limit?: string | null;
-                month?: string | null;
-                offset?: string | null;
+                date_from?: string;
+                date_to?: string;
+                limit?: number;
+                month?: number;
+                offset?: number;
                 organisation?: string | null;
                 person?: string | null;
-                q?: string | null;
+                q: string;
                 tag?: string | null;
-                year?: string | null;
+                year?: number;
             };
             header?: never;
             path?: never;
@@ -5680,9 +6019,9 @@ export interface operations {
     };
     search_api_suggest: {
         parameters: {
-            query?: {
-                limit?: string | null;
-                q?: string | null;
+            query: {
+                limit?: number;
+                q: string;
             };
             header?: never;
             path?: never;
@@ -5701,6 +6040,44 @@ export interface operations {
             };
             /** @description Bad Request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    site_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteInfo"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5829,6 +6206,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5967,6 +6353,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6188,6 +6583,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -6399,6 +6803,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -6464,6 +6877,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6670,6 +7092,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

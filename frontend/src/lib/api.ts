@@ -6,6 +6,7 @@ import { apiTimeoutMs, apiUrl, cmsOrigin } from "./config";
 export type Schemas = components["schemas"];
 export type NewsCard = Schemas["NewsCard"];
 export type NewsPageDetail = Schemas["NewsPageDetail"];
+export type NewsPagePreview = Schemas["NewsPagePreview"];
 export type HomePageDetail = Schemas["HomePageDetail"];
 export type NewsIndexPageDetail = Schemas["NewsIndexPageDetail"];
 export type BasicPageDetail = Schemas["BasicPageDetail"];
@@ -113,7 +114,7 @@ export async function searchNews(query: SearchQuery) {
 
 export async function suggest(q: string, limit = 5): Promise<Suggestion[]> {
   const { data } = await client().GET("/api/v3/search/suggest/", {
-    params: { query: { q, limit: String(limit) } },
+    params: { query: { q, limit } },
     ...init(LIVE),
   });
   return data?.items ?? [];

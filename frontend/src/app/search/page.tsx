@@ -24,7 +24,7 @@ export default async function SearchPage({ searchParams }: Props) {
   const page = Math.max(1, Number.parseInt(first(params.page) || "1", 10) || 1);
   const [results, suggestions] = q
     ? await Promise.all([
-        searchNews({ q, limit: String(PAGE_SIZE), offset: String((page - 1) * PAGE_SIZE) }),
+        searchNews({ q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
         suggest(q, 5).catch(() => []),
       ])
     : [null, []];
