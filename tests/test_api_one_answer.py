@@ -1,9 +1,9 @@
 """One API, one answer: every endpoint that can return a post gives the same resolved body,
 with the same visibility rules, in a constant number of queries.
 
-The doors: Newsroom's news detail and route lookup, Wagtail's v3 page detail and ``find``,
-v2 page detail and ``find``, and v2's page listing with the body field. Each test is
-parametrised over all of them, so no endpoint is assumed to behave like another.
+The doors: Newsroom's news detail, route lookup and preview (v3 and v2), Wagtail's v3 page
+detail and ``find``, v2 page detail and ``find``, and v2's page listing with the body field.
+Each test is parametrised over all of them, so no endpoint is assumed to behave like another.
 """
 
 from __future__ import annotations
@@ -36,9 +36,19 @@ def _body(client, url: str, page_id: int) -> list:
     return data["body"]
 
 
+def _preview_query(page) -> str:
+    """A preview token for the page as it is (wagtail-headless-preview's own row)."""
+    if not hasattr(page, "create_page_preview"):  # the placeholder that names the doors
+        return "content_type=news.newspage&token=x"
+    return f"content_type=news.newspage&token={page.create_page_preview().token}"
+
+
 def door_urls(page) -> dict[str, str]:
     path = f"/news/{page.slug}/"
+    preview = _preview_query(page)
     return {
+        "v3 preview": f"/api/v3/preview/?{preview}",
+        "v2 preview": f"/api/v2/preview/?{preview}",
         "v3 news detail": f"/api/v3/news/{page.pk}/",
         "v3 route lookup": f"/api/v3/route/?html_path={path}",
         "v3 pages detail": f"/api/v3/pages/{page.pk}/",
