@@ -105,6 +105,16 @@ def test_pages_are_server_rendered_and_work_without_javascript(cms_url, news_ind
     Redirect.objects.create(old_path="/moved-for-now", redirect_page=post, is_permanent=False)
     data = api(cms_url, f"/news/{post.pk}/")
     body = {block["type"]: block["value"] for block in data["body"]}
+    # The menu editors manage (GET /api/v3/site/), not a hard-coded one.
+    from wagtail.models import Site
+
+    from home.models import NavigationMenuItem, NavigationSettings
+
+    navigation = NavigationSettings.for_site(Site.objects.get(is_default_site=True))
+    navigation.save()
+    NavigationMenuItem.objects.create(
+        setting=navigation, link_url="https://foundation.example/", label="Foundation site"
+    )
 
     with next_server(cms_url) as frontend:
         # A post: everything readers and crawlers need is in the HTML itself.
@@ -143,6 +153,8 @@ def test_pages_are_server_rendered_and_work_without_javascript(cms_url, news_ind
         # Home and the list, with filters and pages in the URL.
         status, _, home = get(frontend + "/")
         assert status == 200 and 'href="/news/filler-11/"' in home and "Latest news" in home
+        nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', home, re.S).group(1)
+        assert 'href="https://foundation.example/"' in nav and "Foundation site" in nav
         status, _, listing = get(frontend + "/news/")
         assert status == 200 and "Page 1 of 2" in listing and 'href="/news/?page=2"' in listing
         _, _, second = get(frontend + "/news/?page=2")
