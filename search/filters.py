@@ -10,6 +10,7 @@ search statement embeds, so filtering costs no extra query.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,9 +72,9 @@ def _check_known(params: QueryDict, allowed: frozenset[str]) -> None:
 
 def _int(params: QueryDict, name: str, default: int, low: int, high: int) -> int:
     raw = _single(params, name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    try:
+    try:  # an empty value is a mistake too (the OpenAPI document says: an integer)
         value = int(raw)
     except ValueError:
         raise ParamError(f"Parameter '{name}' must be a whole number.") from None
@@ -84,9 +85,11 @@ def _int(params: QueryDict, name: str, default: int, low: int, high: int) -> int
 
 def _date(params: QueryDict, name: str) -> dt.date | None:
     raw = _single(params, name)
-    if not raw:
+    if raw is None:
         return None
-    try:
+    try:  # YYYY-MM-DD only, as documented (fromisoformat also takes 20240531, 2024-W22…)
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            raise ValueError(raw)
         return dt.date.fromisoformat(raw)
     except ValueError:
         raise ParamError(f"Parameter '{name}' must be a date like 2024-05-31.") from None
@@ -112,8 +115,8 @@ def parse_search_params(params: QueryDict) -> SearchParams:
     for name in ("category", "tag", "organisation", "person"):
         if (value := _slug(params, name)) is not None:
             filters[name] = value
-    year = _int(params, "year", 0, 1000, 9998) if _single(params, "year") else None
-    month = _int(params, "month", 0, 1, 12) if _single(params, "month") else None
+    year = _int(params, "year", 0, 1000, 9998) if _single(params, "year") is not None else None
+    month = _int(params, "month", 0, 1, 12) if _single(params, "month") is not None else None
     if month is not None and year is None:
         raise ParamError("Parameter 'month' needs 'year' too.")
     if year is not None:

@@ -623,3 +623,21 @@ def test_query_count_is_small_and_constant(client, news_index, person, organisat
     assert counts["one"] == counts["twelve"] == counts["filtered"], counts
     assert counts["one, cold"] == counts["twelve, cold"] == counts["filtered, cold"], counts
     assert search(client, q="walrus", limit=20)["count"] == 12
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "x", "limit": ""},
+        {"q": "x", "offset": ""},
+        {"q": "x", "year": ""},
+        {"q": "x", "date_to": ""},
+        {"q": "x", "date_from": "20240531"},
+    ],
+)
+def test_values_the_document_does_not_allow_are_refused(client, news_index, params):
+    """The OpenAPI document types these as integers and YYYY-MM-DD dates: an empty value or
+    another date format is a 400, not silently ignored (found by the fuzz test)."""
+    response = client.get(SEARCH, params)
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
