@@ -56,6 +56,24 @@ WATCH_DELAY_MS = 2200
 LOADED = "img => img.complete && img.naturalWidth > 0"
 
 
+def wait_until_loaded(page, image) -> None:
+    for _ in range(400):
+        if image.evaluate(LOADED):
+            return
+        page.wait_for_timeout(50)
+    raise PlaywrightTimeoutError("the image did not load")
+
+
+def wait_until(page, expression: str, timeout_ms: int = 20_000) -> None:
+    """Poll ``expression`` with ``page.evaluate``: the admin's Content-Security-Policy has no
+    'unsafe-eval', which Playwright's ``wait_for_function`` needs (it builds a Function)."""
+    for _ in range(timeout_ms // 50):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise PlaywrightTimeoutError(f"{expression} not true within {timeout_ms} ms")
+
+
 def revision_stamps(post: NewsPage) -> list[tuple[int, object]]:
     return list(
         Revision.page_revisions.filter(object_id=str(post.pk))
@@ -75,10 +93,10 @@ def test_create_save_preview_publish_ten_times_without_a_false_conflict(page, ne
         page.wait_for_timeout(WATCH_DELAY_MS)
         page.locator("#id_title").press_sequentially(title)
         # Autosave creates the page; the form now edits it (the address becomes the edit view's).
-        page.wait_for_function("window.newsroomAutosaves.done > 0")
+        wait_until(page, "window.newsroomAutosaves.done > 0")
         assert re.search(r"/admin/pages/\d+/edit/$", page.url), page.url
         page.locator("#id_summary").press_sequentially(f"Summary of post {run}.")
-        page.wait_for_function("window.newsroomAutosaves.scheduled > 1")
+        wait_until(page, "window.newsroomAutosaves.scheduled > 1")
         # "Save draft" lands before, while and after the autosave of the summary is sent:
         # its request and the autosave's overlap on the (threaded) server.
         page.wait_for_timeout(100 * run)
@@ -127,7 +145,7 @@ def test_boilerplate_help_and_choosers_as_the_editor_sees_them(page, newsroom):
     modal = page.locator(".modal-dialog")
     row = modal.locator("tbody tr").filter(has_text="Example Corp")
     expect_text(row, "Premier member")
-    page.wait_for_function(LOADED, arg=row.locator("img").element_handle())
+    wait_until_loaded(page, row.locator("img"))
     shot(page, "editor-flow-organisation-chooser")
     modal.get_by_role("button", name="Close").click()
 
@@ -136,6 +154,6 @@ def test_boilerplate_help_and_choosers_as_the_editor_sees_them(page, newsroom):
     row = modal.locator("tbody tr").filter(has_text="Ada Example")
     expect_text(row, "Example Corp")
     expect_text(row, "Chief Example Officer")
-    page.wait_for_function(LOADED, arg=row.locator("img").element_handle())
+    wait_until_loaded(page, row.locator("img"))
     shot(page, "editor-flow-person-chooser")
     assert not page.js_errors, page.js_errors

@@ -100,11 +100,15 @@ def test_the_admin_preview_panel_gets_the_admin_policy(
         organisation=organisation,
     )  # fmt: skip
     assert editor_client.post(url, data).json()["is_valid"]
-    # Wagtail renders the preview through the middleware again, for the page's own path.
+    # With REDIRECT_ON_PREVIEW the panel's frame goes straight to the frontend's preview
+    # route (which the CMS alone may frame), so the admin page holding the panel must allow
+    # framing the frontend's origin, and nobody may frame the admin.
     response = editor_client.get(url, {"in_preview_panel": "true"})
-    assert response.status_code == 200
-    csp = _directives(response["Content-Security-Policy"])
-    # The panel frames this page, which frames the frontend.
+    assert response.status_code == 302
+    assert response["Location"].startswith("http://127.0.0.1:3000/")
+    edit = editor_client.get(reverse("wagtailadmin_pages:edit", args=(post.pk,)))
+    assert edit.status_code == 200
+    csp = _directives(edit["Content-Security-Policy"])
     assert csp["frame-ancestors"] == ["'self'"]
     assert "http://127.0.0.1:3000" in csp["frame-src"]
 
