@@ -324,6 +324,15 @@ def wait_for_background_tasks(timeout: float = 10.0) -> bool:
     return True
 
 
+def scheduled_task_count() -> int:
+    """How many deferred background tasks this process holds (retries waiting their turn)."""
+    total = 0
+    for pool in list(_pools.values()):
+        with pool.condition:
+            total += len(pool.scheduled)
+    return total
+
+
 def discard_scheduled_tasks() -> int:
     """Drop this process's deferred background tasks (not those running); returns how many.
 
