@@ -775,7 +775,7 @@ def parse_video_url(url: str) -> dict | None:
     return None
 
 
-# --- Streams outside page_detail (API v2 and Wagtail's own v3 pages endpoints) ---------------
+# --- Streams rendered without an active resolver (NewsBodyBlock) -----------------------------
 
 
 def stream_data(stream_value, *, request=None) -> list[dict]:
@@ -793,14 +793,6 @@ def stream_data(stream_value, *, request=None) -> list[dict]:
     with resolving(resolver):
         fresh = stream_block.to_python(raw_data)
         return stream_block.get_api_representation(fresh, context={})
-
-
-class ResolvedStreamField(DRFField):
-    """``APIField`` serializer: API v2 and v3's stock pages endpoints give the same body as
-    Newsroom's own endpoints (each block's ``get_api_representation``, references resolved)."""
-
-    def to_representation(self, value) -> list[dict[str, Any]]:
-        return stream_data(value, request=self.context.get("request"))
 
 
 class ResolvedRichTextField(DRFField):
