@@ -44,8 +44,12 @@ def _modules(folder: Path) -> list[Path]:
 
 @pytest.mark.parametrize("path", _modules(WEBHOOKS), ids=lambda p: p.name)
 def test_webhook_modules_never_import_the_publishing_pipeline_or_the_project(path):
+    # The pipeline calls the webhooks, never the other way round (an event is duck-typed:
+    # news.webhooks.delivery.WebhookEvent). news.events, news.change and news.fan_out are
+    # the change-event bus's modules.
+    pipeline = ("news.publishing", "news.events", "news.change", "news.fan_out", "cms")
     for module in imported_modules(path):
-        assert not module.startswith(("news.publishing", "news.events", "cms")), (path, module)
+        assert not module.startswith(pipeline), (path, module)
 
 
 @pytest.mark.parametrize("path", _modules(TASKS), ids=lambda p: p.name)
