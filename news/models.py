@@ -21,7 +21,7 @@ from news.api_fields import news_page_read_fields
 from news.blocks import NewsBodyBlock
 from news.preview_tokens import PreviewTokenMixin
 from news.snippets import NewsCategory, Organisation, Person  # noqa: F401 (models of this app)
-from news.webhooks import DeliveryLog  # noqa: F401 (registers the model)
+from news.webhooks.models import DeliveryLog  # noqa: F401 (registers the model)
 
 WORDS_PER_MINUTE = 230
 

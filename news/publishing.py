@@ -354,7 +354,7 @@ def _flush_request() -> None:
 
 def dispatch(change: ChangeEvent) -> None:
     """Hand a finished, committed event to the webhooks and the CDN purge (never raises)."""
-    from news import webhooks
+    from news.webhooks import delivery as webhooks
 
     logger.info(
         "%s %s %s: %d path(s)",

@@ -20,7 +20,7 @@ from django_tasks import task
 from wagtail.images import get_image_model
 
 from news import representation as rep
-from news.webhooks import task_backend_alias
+from tasks.backends import background_alias
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def make_renditions(image_id: int) -> int:
 
 
 def queue_renditions(image_id: int) -> None:
-    make_renditions.using(backend=task_backend_alias()).enqueue(image_id)
+    make_renditions.using(backend=background_alias()).enqueue(image_id)
 
 
 def _image_saved(sender, instance, raw: bool = False, update_fields=None, **kwargs) -> None:
