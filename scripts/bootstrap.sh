@@ -41,6 +41,10 @@ fi
 # The project itself, editable, without touching the pinned dependencies; setuptools comes
 # from the lock (--no-build-isolation), so no unpinned build tools are fetched.
 if ! fresh .venv/.newsroom-project.sha256 pyproject.toml; then
-  .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+  # setuptools explains editable installs on every run; its output is shown only on failure.
+  if ! log="$(.venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>&1)"; then
+    echo "$log" >&2
+    exit 1
+  fi
   checksum pyproject.toml > .venv/.newsroom-project.sha256
 fi
