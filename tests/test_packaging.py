@@ -14,15 +14,19 @@ asks for (docs/development.md).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tomllib
 import zipfile
 from fnmatch import fnmatch
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import pytest
 from packaging.requirements import Requirement
@@ -106,8 +110,10 @@ def test_the_locks_agree_on_every_shared_pin():
 
 
 def test_every_pyproject_requirement_is_pinned_within_its_range():
-    assert not unmet(roots(PYPROJECT, dev=False), read_lock(BASE_LOCK))
-    assert not unmet(roots(PYPROJECT, dev=True), read_lock(DEV_LOCK))
+    problems = unmet(roots(PYPROJECT, dev=False), read_lock(BASE_LOCK))
+    assert not problems, f"run scripts/lock.sh: lock.txt {problems}"
+    problems = unmet(roots(PYPROJECT, dev=True), read_lock(DEV_LOCK))
+    assert not problems, f"run scripts/lock.sh: dev-lock.txt {problems}"
     assert canonicalize_name("setuptools") in read_lock(BASE_LOCK), "the build backend"
 
 
@@ -169,10 +175,17 @@ def test_each_lock_is_closed_and_has_no_stale_pins(lock):
     assert not set(pins) - reached, f"{path.name} pins what nothing needs: {set(pins) - reached}"
 
 
-def test_the_project_is_installed_from_this_checkout():
-    distribution = metadata.distribution("newsroom")
+def test_the_project_is_installed_editable():
+    """scripts/bootstrap.sh installs the project itself (pip install --no-deps -e .) into the
+    venv: its dist-info in site-packages (not the egg-info setuptools leaves in the checkout)
+    points at a checkout of Newsroom."""
+    site_packages = sysconfig.get_paths()["purelib"]
+    (distribution,) = metadata.distributions(name="newsroom", path=[site_packages])
     assert distribution.version == PYPROJECT["project"]["version"]
-    assert '"editable": true' in (distribution.read_text("direct_url.json") or "")
+    direct_url = json.loads(distribution.read_text("direct_url.json") or "{}")
+    assert direct_url.get("dir_info", {}).get("editable") is True, direct_url
+    checkout = Path(url2pathname(urlsplit(direct_url["url"]).path))
+    assert tomllib.loads((checkout / "pyproject.toml").read_text())["project"]["name"] == "newsroom"
 
 
 def test_a_wheel_builds_from_the_package_directories(tmp_path):
