@@ -298,7 +298,7 @@ def page_details(pages: Sequence[NewsPage], *, request=None) -> list[dict[str, A
     queries whatever the number of posts and blocks."""
     resolver = Resolver(request=request)
     bare = [page for page in pages if _is_bare(page)]
-    prefetch_card_data(bare, locale=True)
+    prefetch_card_data(bare)
     for page in pages:
         _want_card_images(resolver, page)
         _want_page(resolver, page)

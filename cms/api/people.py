@@ -59,10 +59,28 @@ def _people_json(people, request) -> list[dict]:
         return [person_data(person) for person in people]
 
 
-def _page(queryset, limit: int, offset: int, to_json, request) -> dict:
-    count = queryset.count()
-    items = list(queryset[offset : offset + limit]) if count else []
-    return {"count": count, "limit": limit, "offset": offset, "items": to_json(items, request)}
+def _list_answer(request: HttpRequest, queryset, limit: int, offset: int, to_json) -> HttpResponse:
+    """A page of ``queryset`` as ``{count, limit, offset, items}``, through the HTTP cache."""
+
+    def render():
+        count = queryset.count()
+        items = list(queryset[offset : offset + limit]) if count else []
+        data = {"count": count, "limit": limit, "offset": offset, "items": to_json(items, request)}
+        return json_result(data)
+
+    return public_response(request, render, allowed=("limit", "offset"))
+
+
+def _detail_answer(request: HttpRequest, queryset, key: str, noun: str, to_json) -> HttpResponse:
+    """The object of ``queryset`` with id or slug ``key``, or a 404, through the HTTP cache."""
+
+    def render():
+        found = by_key(queryset, key).first()
+        if found is None:
+            raise ProblemError(404, f"No published {noun} {key!r}.")
+        return json_result(to_json([found], request)[0])
+
+    return public_response(request, render)
 
 
 @organisations_router.get(
@@ -76,13 +94,7 @@ def organisations_list(
     limit: int = Query(20, ge=1, le=LIMIT_MAX),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> HttpResponse:
-    return public_response(
-        request,
-        lambda: json_result(
-            _page(published_organisations(), limit, offset, _organisations_json, request)
-        ),
-        allowed=("limit", "offset"),
-    )
+    return _list_answer(request, published_organisations(), limit, offset, _organisations_json)
 
 
 @organisations_router.get(
@@ -94,13 +106,9 @@ def organisations_list(
 def organisations_detail(
     request: HttpRequest, key: str = Path(..., pattern=KEY_PATTERN)
 ) -> HttpResponse:
-    def render():
-        organisation = by_key(published_organisations(), key).first()
-        if organisation is None:
-            raise ProblemError(404, f"No published organisation {key!r}.")
-        return json_result(_organisations_json([organisation], request)[0])
-
-    return public_response(request, render)
+    return _detail_answer(
+        request, published_organisations(), key, "organisation", _organisations_json
+    )
 
 
 @persons_router.get(
@@ -114,11 +122,7 @@ def persons_list(
     limit: int = Query(20, ge=1, le=LIMIT_MAX),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> HttpResponse:
-    return public_response(
-        request,
-        lambda: json_result(_page(published_people(), limit, offset, _people_json, request)),
-        allowed=("limit", "offset"),
-    )
+    return _list_answer(request, published_people(), limit, offset, _people_json)
 
 
 @persons_router.get(
@@ -128,10 +132,4 @@ def persons_list(
     operation_id="persons_detail",
 )
 def persons_detail(request: HttpRequest, key: str = Path(..., pattern=KEY_PATTERN)) -> HttpResponse:
-    def render():
-        person = by_key(published_people(), key).first()
-        if person is None:
-            raise ProblemError(404, f"No published person {key!r}.")
-        return json_result(_people_json([person], request)[0])
-
-    return public_response(request, render)
+    return _detail_answer(request, published_people(), key, "person", _people_json)

@@ -163,14 +163,11 @@ def with_card_prefetches(queryset: QuerySet, *, include_drafts: bool = False) ->
     return queryset.prefetch_related(*card_prefetches(include_drafts=include_drafts))
 
 
-def prefetch_card_data(
-    pages: Sequence[Model], *, include_drafts: bool = False, locale: bool = False
-) -> None:
-    """``card_prefetches`` for posts already fetched (and their locale, when they were
-    fetched without ``NEWS_CARD_RELATED``, e.g. by Wagtail's page listing)."""
+def prefetch_card_data(pages: Sequence[Model], *, include_drafts: bool = False) -> None:
+    """``card_prefetches`` for posts already fetched, and ``NEWS_CARD_RELATED`` for those
+    fetched without it (e.g. by Wagtail's page listing; rows that have it are skipped)."""
     if pages:
-        extra = ("locale",) if locale else ()
-        _prefetch(list(pages), *card_prefetches(include_drafts=include_drafts), *extra)
+        _prefetch(list(pages), *card_prefetches(include_drafts=include_drafts), *NEWS_CARD_RELATED)
 
 
 # --- People and organisations ----------------------------------------------------------------
