@@ -40,16 +40,11 @@ from wagtail.images import get_image_model
 from wagtail.models import ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
-from news.importers.convert import (
-    Draft,
-    ImageRef,
-    attr,
-    collapse,
-    esc,
-    looks_like_name,
-    membership_statement,
-)
+from news.importers.drafts import Draft, ImageRef, attr, collapse, esc
 from news.importers.jekyll import ParsedPost
+from news.importers.matching import PageIndex
+from news.importers.patterns import looks_like_name, membership_statement
+from news.importers.publish import add_published_child, create_published_snippet
 from news.models import NewsIndexPage, NewsPage, NewsPageAuthor
 from news.snippets import NewsCategory, Organisation, Person
 from news.svg import SvgError, is_svg_name, sanitise_svg
@@ -199,6 +194,7 @@ class JekyllWriter:
         self._hash_cache: dict[Path, str] = {}
         self._last_image = None
         self._org_changes: dict[int, tuple[Organisation, list[str]]] = {}
+        self.pages = PageIndex(parent)
 
     # Planning -----------------------------------------------------------------------------
     def plan(self, posts: list[ParsedPost]) -> None:
@@ -255,8 +251,9 @@ class JekyllWriter:
                 if self.dry_run:
                     raise _DryRunRollback
         except (_DryRunRollback, _Skipped):
-            pass
+            self.pages.forget()
         except Exception as exc:  # noqa: BLE001 - any failure is reported per post
+            self.pages.forget()
             result.status = "failed"
             result.message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             result.page_id = None
@@ -266,7 +263,7 @@ class JekyllWriter:
         return result
 
     def _write(self, post: ParsedPost, result: PostResult) -> None:
-        page = self._find_page(post)
+        page = self.pages.find(post.source_key, post.slug)
         body = self._body(post, result)
         authors, byline = self._authors(post)
         category = self._category(post.category) if post.category else None
@@ -296,10 +293,11 @@ class JekyllWriter:
             page.body = body
             page.authors = [NewsPageAuthor(person=p) for p in authors]
             page.tags.add(*post.tags)
-            self.parent.add_child(instance=page)
-            revision = page.save_revision(user=self.user, log_action=True)
             if publish and not self.dry_run:
-                revision.publish(user=self.user)
+                add_published_child(self.parent, page, user=self.user)
+            else:
+                self.parent.add_child(instance=page)
+                page.save_revision(user=self.user, log_action=True)
             result.status = "created"
         else:
             latest = page.get_latest_revision_as_object()
@@ -340,30 +338,13 @@ class JekyllWriter:
             page = latest
         if result.status in {"created", "updated"}:
             self._touch(page)
+        self.pages.added(page)
         result.page_id = page.pk
         parts = page.get_url_parts()
         result.url = parts[2] if parts else page.url_path
         self._redirect(post, page, result)
 
     # Matching ---------------------------------------------------------------------------------
-    def _find_page(self, post: ParsedPost) -> NewsPage | None:
-        page = NewsPage.objects.filter(source_path=post.source_key).order_by("pk").first()
-        if page is not None:
-            return page
-        name = post.source_key.rsplit("/", 1)[-1]
-        page = (
-            NewsPage.objects.filter(source_path__endswith="/" + name).order_by("pk").first()
-            or NewsPage.objects.filter(source_path=name).order_by("pk").first()
-        )
-        if page is not None:
-            return page
-        return (
-            NewsPage.objects.child_of(self.parent)
-            .filter(slug=post.slug, source_path="")
-            .order_by("pk")
-            .first()
-        )
-
     def _free_slug(self, slug: str) -> str:
         taken = set(
             NewsPage.objects.child_of(self.parent)
@@ -763,6 +744,9 @@ class JekyllWriter:
 
     def _save_snippet(self, obj) -> None:
         self._touch(obj)
+        if obj.pk is None and not self.dry_run:
+            create_published_snippet(obj, user=self.user)
+            return
         obj.save()
         if not self.dry_run:
             obj.save_revision(user=self.user).publish(user=self.user)
