@@ -24,6 +24,7 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
 from wagtail.models import Revision
 
+from news.importers.compare import role_without_organisation
 from news.importers.drafts import Draft
 from news.importers.jekyll import PostError, parse_post
 from news.importers.metadata import expand_permalink
@@ -34,7 +35,7 @@ from news.importers.patterns import (
     membership_statement,
     split_attribution,
 )
-from news.importers.writer import JekyllWriter, role_without_organisation
+from news.importers.writer import JekyllWriter
 from news.models import NewsPage
 from news.representation import Resolver
 from news.snippets import NewsCategory, Organisation, Person
