@@ -23,6 +23,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models.signals import post_save
 from modelsearch import index as search_index
+from modelsearch.backends import get_search_backends_with_name
 from modelsearch.signal_handlers import post_save_signal_handler
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
@@ -133,12 +134,7 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
                 # object at the end of the post, not after each of every object's saves.
                 with disable_reference_index_auto_update(), deferred_search_index():
                     self._write(post, result)
-                for obj in self._touched:
-                    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
-                    if stored is not None:
-                        ReferenceIndex.create_or_update_for_object(stored)
-                        if isinstance(stored, search_index.Indexed):
-                            search_index.insert_or_update_object(stored)
+                self._index_touched()
                 if self.dry_run:
                     raise _DryRunRollback
         except (_DryRunRollback, _Skipped):
@@ -290,6 +286,29 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
         for _child in value:
             pass
         return json.dumps(value.get_prep_value(), sort_keys=True, default=str)
+
+    def _index_touched(self) -> None:
+        """The reference index of each object the post wrote, and its search entry: once per
+        object, and for the search index one batch per model (what ``insert_or_update_object``
+        does per object: indexed instances that still exist, every auto-updated backend)."""
+        batches: dict[type, list] = {}
+        for obj in self._touched:
+            stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+            if stored is None:
+                continue
+            ReferenceIndex.create_or_update_for_object(stored)
+            if isinstance(stored, search_index.Indexed):
+                indexed = stored.get_indexed_instance()
+                if indexed is not None:
+                    batches.setdefault(type(indexed), []).append(indexed)
+        for model, objects in batches.items():
+            ids = [o.pk for o in objects]
+            present = set(
+                model.get_indexed_objects().filter(pk__in=ids).values_list("pk", flat=True)
+            )
+            objects = [o for o in objects if o.pk in present]
+            for _name, backend in get_search_backends_with_name(with_auto_update=True):
+                backend.add_bulk(model, objects)
 
     def _touch(self, obj) -> None:
         if obj is not None and obj not in self._touched:
