@@ -24,16 +24,18 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
 from wagtail.models import Revision
 
-from news.importers.convert import (
-    Draft,
+from news.importers.compare import role_without_organisation
+from news.importers.drafts import Draft
+from news.importers.jekyll import PostError, parse_post
+from news.importers.metadata import expand_permalink
+from news.importers.patterns import (
     about_name,
     detect_quote,
     is_legal_notice,
     membership_statement,
     split_attribution,
 )
-from news.importers.jekyll import PostError, expand_permalink, parse_post
-from news.importers.writer import JekyllWriter, role_without_organisation
+from news.importers.writer import JekyllWriter
 from news.models import NewsPage
 from news.read.resolver import Resolver, resolving
 from news.snippets import NewsCategory, Organisation, Person
