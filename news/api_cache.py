@@ -12,8 +12,8 @@ Page expiry is time-based (no signal fires when ``expire_at`` passes), so the ro
 the earliest future ``expire_at`` among live pages: the first request after that moment bumps
 the generation itself.
 
-``invalidate(reason)`` is the one entry point for writers (the publishing pipeline calls it);
-``connect_signals()`` wires the Django/Wagtail signals to it and runs from ``NewsConfig.ready``.
+``invalidate(reason)`` is the one entry point for writers; ``on_change`` subscribes it to the
+change-event bus (``news.events``) from ``NewsConfig.ready``.
 """
 
 from __future__ import annotations
@@ -35,19 +35,6 @@ from django.utils.dateparse import parse_datetime
 logger = logging.getLogger(__name__)
 
 GENERATION_ROW_ID = 1
-# A Page.save() that only touches these fields is a draft being saved: readers see nothing new.
-DRAFT_ONLY_FIELDS = frozenset(
-    {
-        "draft_title",
-        "has_unpublished_changes",
-        "latest_revision",
-        "latest_revision_created_at",
-        "locked",
-        "locked_at",
-        "locked_by",
-        "live_revision",
-    }
-)
 
 
 class ContentGeneration(models.Model):
@@ -264,71 +251,32 @@ def set_rows(generation: str, label: str, rows: dict[int, Any], absent: Iterable
         logger.warning("row cache write failed", exc_info=True)
 
 
-# --- Signals ----------------------------------------------------------------------------------
+# --- The bus subscriber -------------------------------------------------------------------
+
+# Internal events that change nothing readers see.
+_INVISIBLE = ("removed",)
 
 
-def _on_page_save(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
-    if raw or not getattr(instance, "live", False):
-        return
-    if update_fields is not None and set(update_fields) <= DRAFT_ONLY_FIELDS:
-        return
-    invalidate(f"live page {instance.pk} saved")
+def visible(change) -> bool:
+    """Whether readers can see ``change`` (a draft snippet saved or deleted, a page moved or
+    deleted while not live: no)."""
+    if change.public:
+        return True
+    if change.kind in _INVISIBLE:
+        return False
+    if change.object_type in ("page", "person", "organisation"):
+        return bool(getattr(change.instance, "live", False)) and change.kind != "deleted"
+    return True
 
 
-def _on_draftable_save(sender, instance, update_fields=None, raw=False, **kwargs):
-    # Draft-state snippets: only a change to the live row is visible to readers.
-    if raw or not getattr(instance, "live", True):
-        return
-    if update_fields is not None and set(update_fields) <= DRAFT_ONLY_FIELDS:
-        return
-    invalidate(f"{sender._meta.label} {instance.pk} saved")
+def on_change(change) -> None:
+    """The API cache's part of a change, inside the writer's transaction."""
+    if visible(change):
+        invalidate(f"{change.event} {change.object_type} {change.object_id}")
 
 
-def _on_change(sender, instance=None, **kwargs):
-    if kwargs.get("raw"):
-        return
-    label = sender._meta.label if hasattr(sender, "_meta") else str(sender)
-    invalidate(f"{label} {getattr(instance, 'pk', '')} changed")
+def connect() -> None:
+    """Subscribe to the change-event bus (called from ``NewsConfig.ready``)."""
+    from news.events import IN_TRANSACTION, subscribe
 
-
-_connected = False
-
-
-def connect_signals() -> None:
-    """Connect every change readers can see to ``invalidate`` (idempotent)."""
-    global _connected
-    if _connected:
-        return
-    _connected = True
-
-    from django.db.models.signals import post_delete, post_save
-    from taggit.models import Tag
-    from wagtail.contrib.redirects.models import Redirect
-    from wagtail.documents import get_document_model
-    from wagtail.models import CollectionViewRestriction, PageViewRestriction, Site
-
-    from home.models import NavigationMenuItem, NavigationSettings
-    from news.snippets import NewsCategory
-
-    # Pages (publish, unpublish, expiry, move, slug change, delete), Organisations, People and
-    # images are not connected here: news.publishing builds one ChangeEvent per editor action
-    # and calls invalidate() for it, the same event that drives the webhooks and the CDN purge.
-    uid = "newsroom_api_cache"
-
-    def on_save_and_delete(model, save_handler=_on_change) -> None:
-        label = model._meta.label
-        post_save.connect(save_handler, sender=model, dispatch_uid=f"{uid}:save:{label}")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:del:{label}")
-
-    for model in (
-        NewsCategory,
-        get_document_model(),
-        Redirect,
-        Site,
-        PageViewRestriction,
-        CollectionViewRestriction,  # documents linked from bodies become private or public
-        Tag,
-        NavigationSettings,  # the site's menu (GET /api/v3/site/)
-        NavigationMenuItem,
-    ):
-        on_save_and_delete(model)
+    subscribe(on_change, when=IN_TRANSACTION)

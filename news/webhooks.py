@@ -72,7 +72,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import ListingButton
 
 if TYPE_CHECKING:
-    from news.publishing import ChangeEvent
+    from news.change import ChangeEvent
 
 logger = logging.getLogger(__name__)
 
