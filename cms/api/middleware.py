@@ -4,10 +4,11 @@
   only for GET, HEAD and OPTIONS (preflight) under ``/api/``; no credentials. Every API
   response varies on ``Origin``.
 - HEAD is answered as the GET without a body (Django Ninja only routes GET).
-- Newsroom's own endpoints set a generation-based ETag themselves (see ``cms.api.http``), and
-  so do Wagtail's page endpoints for anonymous requests (``generation_cached``: the same
-  response cache, ETag and 304); any other successful GET under ``/api/`` (images, search) a
-  content-hash ETag, ``Cache-Control`` and ``If-None-Match`` → 304 here. Preview answers are
+- Newsroom's own endpoints set a dependency-version ETag themselves (see ``cms.api.http``),
+  and so do Wagtail's page endpoints for anonymous requests (``generation_cached``: the same
+  answer cache, ETag and 304); any other successful GET under ``/api/`` (images, search) a
+  content-hash ETag, ``Cache-Control`` and ``If-None-Match`` → 304 here. Every API answer
+  says ``X-Cache: hit``, ``miss`` (answer cache) or ``bypass`` (not cached). Preview answers are
   never marked public. Error answers are ``no-store``, and always JSON problem details
   (an HTML 404 for an unmatched URL such as ``/api/v3/news/abc/`` becomes one).
 - A query parameter (name or value) holding a NUL character is refused with a 400 before
@@ -173,6 +174,9 @@ class ApiEdgeMiddleware:
 
         if request.method in ("GET", "HEAD"):
             response = self._http_caching(request, response)
+            if not response.has_header("X-Cache"):
+                # Not from the answer cache: previews, signed-in requests, search, errors.
+                response["X-Cache"] = "bypass"
             if origin is not None:
                 response["Access-Control-Allow-Origin"] = origin
                 response["Access-Control-Expose-Headers"] = "ETag, Content-Type"
