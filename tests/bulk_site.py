@@ -98,8 +98,9 @@ def build(news_index: NewsIndexPage, count: int = 1000) -> BulkSite:
     shared_image = make_image("Shared image")
     template = publish_news_page(news_index, title="Post 0", summary="Summary 0")
     stream_block = NewsPage._meta.get_field("body").stream_block
-    quoting = set(range(10, 10 + 3 * 97, 97))  # 3 posts quote the person
-    showing = set(range(20, 20 + 5 * 89, 89))  # 5 posts show the image
+    # 3 posts quote the person, 5 show the image (spread over the archive)
+    quoting = {n % count for n in range(10, 10 + 3 * 97, 97)} - {0}
+    showing = {n % count for n in range(20, 20 + 5 * 89, 89)} - {0}
     now = timezone.now()
     with transaction.atomic():
         ids = _bulk_pages(news_index, template, count - 1)

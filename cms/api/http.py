@@ -217,6 +217,35 @@ def _respond(entry: CachedResponse, etag: str, x_cache: str) -> HttpResponse:
     return _finish(response, etag)
 
 
+def _versions(request: HttpRequest, tags: tuple[str, ...]) -> dict[str, int]:
+    """The versions of ``tags`` (one query), read once per request."""
+    memo = getattr(request, "_newsroom_versions", None)
+    if memo is not None and memo[0] == tags:
+        return dict(memo[1])
+    versions = api_cache.read_versions(request, tags)
+    request._newsroom_versions = (tags, versions)
+    return dict(versions)
+
+
+def answer_from_cache(request: HttpRequest) -> HttpResponse | None:
+    """A 304 or a hit for an anonymous GET whose key this process has answered from the
+    cache before, without URL resolving, views or the rest of the middleware (the API
+    middleware calls it first); None: take the ordinary path (which reuses the versions
+    read here)."""
+    key = api_cache.request_key(request)
+    tags = known_tags.get(key)
+    if not tags or _bypass_cache(request):
+        return None
+    versions = _versions(request, tags)
+    etag = api_cache.etag_for(key, [(tag, versions[tag]) for tag in tags])
+    if if_none_match(request, etag):
+        return _finish(HttpResponse(status=304), etag)
+    entry = api_cache.get_cached(key)
+    if _valid(request, entry, versions):
+        return _respond(entry, api_cache.etag_for(key, entry.versions), "hit")
+    return None
+
+
 def cached_answer(
     request: HttpRequest, render: Callable[[], CachedResponse | HttpResponse]
 ) -> HttpResponse:
@@ -230,7 +259,7 @@ def cached_answer(
     if tags is None and not bypass:
         entry = api_cache.get_cached(key)
         tags = tuple(tag for tag, _ in entry.versions) if entry is not None else ()
-    versions = api_cache.read_versions(request, tags or ())
+    versions = _versions(request, tags or ())
     if tags:
         etag = api_cache.etag_for(key, [(tag, versions[tag]) for tag in tags])
         if if_none_match(request, etag):

@@ -33,7 +33,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from wagtail.api.v3.errors import problem_response
 
-from cms.api.http import cache_control, generation_cached, if_none_match, is_anonymous
+from cms.api.http import (
+    answer_from_cache,
+    cache_control,
+    generation_cached,
+    if_none_match,
+    is_anonymous,
+)
 
 API_PREFIX = "/api/"
 CORS_METHODS = "GET, HEAD, OPTIONS"
@@ -41,6 +47,8 @@ CORS_REQUEST_HEADERS = {"accept", "accept-language", "content-type", "if-none-ma
 PREFLIGHT_MAX_AGE = "86400"
 # Wagtail's own page endpoints: anonymous GETs get Newsroom's generation cache and ETag.
 GENERATION_CACHED = ("/api/v3/pages/", "/api/v2/pages/")
+# What XFrameOptionsMiddleware (further in) adds, for answers served before it (its default).
+X_FRAME_OPTIONS = "DENY"
 
 
 def _allowed_origin(request: HttpRequest) -> str | None:
@@ -162,8 +170,17 @@ class ApiEdgeMiddleware:
         if is_head:
             request.method = "GET"
         refused = _refuse_nul(request) or _refuse_large_body(request)
+        cached = None
+        if refused is None and request.method == "GET" and is_anonymous(request):
+            # Cached answers skip URL resolving, the view and the inner middleware.
+            cached = answer_from_cache(request)
         if refused is not None:
             response = refused
+        elif cached is not None:
+            response = cached
+            response.setdefault(
+                "X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", X_FRAME_OPTIONS)
+            )
         elif request.path.startswith(GENERATION_CACHED) and is_anonymous(request):
             response = generation_cached(request, self.get_response)
         else:
