@@ -1,28 +1,38 @@
-"""The API's content generation and response cache, correct across any number of processes.
+"""The API's answer cache: every cached answer is checked against the versions of what it shows.
 
-Every cached API response and every ETag is keyed by a *content generation*: one integer in
-a one-row table, bumped (inside the writer's transaction) whenever anything readers can see
-changes — a page published, unpublished, moved or deleted, a snippet published or deleted,
-an image, document, redirect, site or view restriction changed. Each API request reads the
-generation once (one query); a response cached under an older generation is never served
-again, so even a per-process local-memory cache cannot hand out stale content after another
-process published something.
+Precise invalidation. A render records the *dependency tags* of everything it reads
+(``page:12``, ``person:3``, ``image:7``, ``document:2``, the listings ``pages``, ``persons``,
+``organisations``, the related-post candidates ``related``, and ``site`` — the global epoch
+every answer depends on). Each tag has a version in the database (``CacheTagVersion``), bumped
+inside the writer's transaction by the change-event bus (``news.events`` → ``on_change``): a
+publish bumps only the tags of the objects it reaches. A cached answer stores the versions of
+its tags; a request fetches the current versions in one query (``read_versions``) and serves
+the answer only if they all match, so no process, whatever its cache, can serve an answer after
+a change to anything it shows. Versions are random 63-bit numbers, so a database that goes
+back in time (a restored dump, a rolled-back test transaction) never matches answers cached
+for another timeline.
 
-Page expiry is time-based (no signal fires when ``expire_at`` passes), so the row also keeps
-the earliest future ``expire_at`` among live pages: the first request after that moment bumps
-the generation itself.
+The *content generation* (``ContentGeneration``, one row) is still bumped by every change; it
+keys the sub-caches of a render (rows, cards, related-post ids: ``get_rows``/``set_rows``,
+``news.serializers``), which are only used while rendering a missed answer, and it tells a
+render whether anything changed while it was reading (``store_versions``). Page expiry is
+time-based (no signal fires when ``expire_at`` passes), so the row also keeps the earliest
+future ``expire_at`` among live pages: the first request after that moment bumps the tags of
+the pages that expired.
 
-``invalidate(reason)`` is the one entry point for writers (the publishing pipeline calls it);
-``connect_signals()`` wires the Django/Wagtail signals to it and runs from ``NewsConfig.ready``.
+``invalidate(reason)`` bumps ``site``: every answer becomes obsolete (restores, tests).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+import secrets
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -35,19 +45,6 @@ from django.utils.dateparse import parse_datetime
 logger = logging.getLogger(__name__)
 
 GENERATION_ROW_ID = 1
-# A Page.save() that only touches these fields is a draft being saved: readers see nothing new.
-DRAFT_ONLY_FIELDS = frozenset(
-    {
-        "draft_title",
-        "has_unpublished_changes",
-        "latest_revision",
-        "latest_revision_created_at",
-        "locked",
-        "locked_at",
-        "locked_by",
-        "live_revision",
-    }
-)
 
 
 class ContentGeneration(models.Model):
@@ -67,33 +64,130 @@ class ContentGeneration(models.Model):
         return f"generation {self.value} ({self.reason})"
 
 
-# --- Reading and bumping the generation -------------------------------------------------------
+class CacheTagVersion(models.Model):
+    """The version of one dependency tag (``page:12``, ``person:3``, ``pages``, ``site``…).
+
+    A tag without a row has version 0: nothing it names has changed since the database was
+    created (``site`` always has a row, so answers of another timeline never match)."""
+
+    tag = models.CharField(max_length=100, primary_key=True)
+    version = models.BigIntegerField()
+
+    class Meta:
+        app_label = "news"
+        verbose_name = "API cache tag version"
+
+    def __str__(self) -> str:
+        return f"{self.tag} v{self.version}"
+
+
+SITE_TAG = "site"  # every answer depends on it: bumped by changes with no precise tags
+PAGES_TAG = "pages"  # the set of live pages: listings, feeds, search, route 404s, Wagtail's API
+RELATED_TAG = "related"  # the candidates of related-post lists (revalidated, see below)
+GENERATION_TAG = "*generation"
+
+
+# --- Recording what a render depends on -------------------------------------------------------
+
+
+@dataclass
+class Dependencies:
+    """What one render read: tags, and the related-post lists it may revalidate."""
+
+    tags: set[str] = field(default_factory=set)
+    related: set[tuple[int, int | None, tuple[int, ...]]] = field(default_factory=set)
+
+
+_recording: ContextVar[Dependencies | None] = ContextVar("newsroom_dependencies", default=None)
+
+
+def depends_on(*tags: str) -> None:
+    """Note that the answer being rendered shows what these tags name (no-op outside one)."""
+    deps = _recording.get()
+    if deps is not None:
+        deps.tags.update(tags)
+
+
+def depends_on_related(page_id: int, category_id: int | None, ids: Iterable[int]) -> None:
+    """Note a related-post list: after ``related`` changes it is recomputed (one query) and
+    the answer is still served from the cache when the list is the same."""
+    deps = _recording.get()
+    if deps is not None:
+        deps.tags.add(RELATED_TAG)
+        deps.related.add((page_id, category_id, tuple(ids)))
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[Dependencies]:
+    """Record the dependencies of a render (nested recordings also feed the outer one)."""
+    outer = _recording.get()
+    deps = Dependencies()
+    token = _recording.set(deps)
+    try:
+        yield deps
+    finally:
+        _recording.reset(token)
+        if outer is not None:
+            outer.tags |= deps.tags
+            outer.related |= deps.related
+
+
+# --- Reading versions and the generation (one query) ------------------------------------------
 
 
 def _token(value: int, changed_at) -> str:
     # The moment of the bump is part of the token: if the database goes back (a restored
     # dump, a rolled-back test transaction), the same number with another moment does not
-    # match responses cached for the other timeline.
+    # match sub-caches filled for the other timeline.
     return f"{value}.{int(changed_at.timestamp() * 1_000_000):x}"
 
 
-def _read_row() -> tuple[int, Any, Any] | None:
-    """(value, changed_at, next_expiry) in one plain SQL statement.
+def _select_versions(tags: Iterable[str]) -> tuple[tuple | None, dict[str, int]]:
+    """The generation row and the versions of ``tags``, in one plain SQL statement.
 
     Raw SQL on purpose: this runs on every API request (even a 304), and building the
     equivalent ORM query costs more than executing it.
     """
-    table = connection.ops.quote_name(ContentGeneration._meta.db_table)
+    tags = sorted(set(tags))
+    generation = connection.ops.quote_name(ContentGeneration._meta.db_table)
+    versions = connection.ops.quote_name(CacheTagVersion._meta.db_table)
+    sql = (
+        f"SELECT '{GENERATION_TAG}', value, changed_at, next_expiry FROM {generation} WHERE id = %s"
+    )
+    params: list[Any] = [GENERATION_ROW_ID]
+    if tags:
+        marks = ", ".join(["%s"] * len(tags))
+        sql += f" UNION ALL SELECT tag, version, NULL, NULL FROM {versions} WHERE tag IN ({marks})"
+        params += tags
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT value, changed_at, next_expiry FROM {table} WHERE id = %s",
-            [GENERATION_ROW_ID],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    value, changed_at, next_expiry = row
-    return int(value), _as_datetime(changed_at), _as_datetime(next_expiry)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    row, found = None, {}
+    for tag, value, changed_at, next_expiry in rows:
+        if tag == GENERATION_TAG:
+            row = (int(value), _as_datetime(changed_at), _as_datetime(next_expiry))
+        else:
+            found[tag] = int(value)
+    return row, {tag: found.get(tag, 0) for tag in tags}
+
+
+def read_versions(request: Any, tags: Iterable[str]) -> dict[str, int]:
+    """Current versions of ``tags`` (and ``site``); the generation is memoised on ``request``.
+
+    One query; a first request after a page's ``expire_at`` bumps the expired pages' tags
+    first (and reads again), as does a database that has no ``site`` version yet.
+    """
+    tags = {SITE_TAG, *tags}
+    row, versions = _select_versions(tags)
+    if row is None or versions[SITE_TAG] == 0:
+        bump({SITE_TAG}, "first read: versions created")
+        row, versions = _select_versions(tags)
+    elif row[2] is not None and row[2] <= timezone.now():
+        _expire_due_pages()
+        row, versions = _select_versions(tags)
+    if request is not None:
+        request._newsroom_generation = _token(row[0], row[1])
+    return versions
 
 
 def _as_datetime(value):
@@ -105,22 +199,16 @@ def _as_datetime(value):
 
 
 def current_generation(request: Any = None) -> str:
-    """The content generation token; read once per request (memoised on ``request``)."""
+    """The content generation token (keys the sub-caches); read once per request."""
     if request is not None:
         cached = getattr(request, "_newsroom_generation", None)
         if cached is not None:
             return cached
-    row = _read_row()
-    if row is None:
-        value = invalidate("generation row created")
-    else:
-        number, changed_at, next_expiry = row
-        value = _token(number, changed_at)
-        if next_expiry is not None and next_expiry <= timezone.now():
-            value = invalidate("a live page expired")
+    read_versions(request, ())
     if request is not None:
-        request._newsroom_generation = value
-    return value
+        return request._newsroom_generation
+    row, _ = _select_versions(())
+    return _token(row[0], row[1])
 
 
 def _next_expiry():
@@ -134,41 +222,66 @@ def _next_expiry():
     )
 
 
-def invalidate(reason: str) -> str:
-    """Bump the content generation: every cached API response and ETag becomes obsolete.
+def _expire_due_pages() -> None:
+    """Live pages whose ``expire_at`` has passed (``publish_scheduled`` has not run yet)
+    disappear for readers now: bump their tags and the listings'."""
+    from wagtail.models import Page
 
-    Runs inside the caller's transaction when there is one, so readers see the new number
-    exactly when they can see the new content. Returns the new generation token.
-    """
+    due = Page.objects.filter(live=True, expire_at__lte=timezone.now()).values_list("pk", flat=True)
+    bump({PAGES_TAG, RELATED_TAG, *(f"page:{pk}" for pk in due)}, "a live page expired")
+
+
+def bump(tags: Iterable[str], reason: str) -> str:
+    """New versions for ``tags`` and a new content generation, inside the caller's transaction
+    when there is one (readers see them exactly when they can see the new content). Returns
+    the new generation token."""
+    tags = sorted(set(tags))
     next_expiry = _next_expiry()
     reason = (reason or "")[:200]
     with transaction.atomic():
-        updated = ContentGeneration.objects.filter(pk=GENERATION_ROW_ID).update(
-            value=F("value") + 1,
-            changed_at=timezone.now(),
-            reason=reason,
-            next_expiry=next_expiry,
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    ContentGeneration.objects.create(
-                        pk=GENERATION_ROW_ID, value=1, reason=reason, next_expiry=next_expiry
-                    )
-            except IntegrityError:  # another process created it first
-                ContentGeneration.objects.filter(pk=GENERATION_ROW_ID).update(
-                    value=F("value") + 1,
-                    changed_at=timezone.now(),
-                    reason=reason,
-                    next_expiry=next_expiry,
-                )
-        number, changed_at, _ = _read_row()
-    value = _token(number, changed_at)
-    logger.debug("API content generation %s (%s)", value, reason)
+        if tags:
+            # Sorted: concurrent writers lock the rows in the same order (no deadlock).
+            CacheTagVersion.objects.bulk_create(
+                [CacheTagVersion(tag=tag[:100], version=_new_version()) for tag in tags],
+                update_conflicts=True,
+                unique_fields=["tag"],
+                update_fields=["version"],
+            )
+        _bump_generation(reason, next_expiry)
+        row, _ = _select_versions(())
+    value = _token(row[0], row[1])
+    logger.debug("API cache: %s bumped, generation %s (%s)", tags, value, reason)
     return value
 
 
-# --- The response cache -----------------------------------------------------------------------
+def _new_version() -> int:
+    return secrets.randbits(62) + 1
+
+
+def _bump_generation(reason: str, next_expiry) -> None:
+    changes = {
+        "value": F("value") + 1,
+        "changed_at": timezone.now(),
+        "reason": reason,
+        "next_expiry": next_expiry,
+    }
+    if ContentGeneration.objects.filter(pk=GENERATION_ROW_ID).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            ContentGeneration.objects.create(
+                pk=GENERATION_ROW_ID, value=1, reason=reason, next_expiry=next_expiry
+            )
+    except IntegrityError:  # another process created it first
+        ContentGeneration.objects.filter(pk=GENERATION_ROW_ID).update(**changes)
+
+
+def invalidate(reason: str) -> str:
+    """Make every cached answer obsolete (bumps ``site``). Returns the new generation token."""
+    return bump({SITE_TAG}, reason)
+
+
+# --- The answer cache -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -177,6 +290,10 @@ class CachedResponse:
     content_type: str
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    # The tags the answer was built from, with their versions then (sorted).
+    versions: tuple[tuple[str, int], ...] = ()
+    # Related-post lists it shows: (page id, category id, ids) — see ``depends_on_related``.
+    related: tuple[tuple[int, int | None, tuple[int, ...]], ...] = ()
 
 
 def response_cache():
@@ -190,31 +307,60 @@ def request_key(request: Any) -> str:
     return f"{request.get_host()}{request.path}?{query}"
 
 
-def etag_for(generation: str, key: str) -> str:
-    """A strong ETag: the response is a pure function of (generation, request key)."""
-    digest = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
-    return f'"g{generation}-{digest}"'
+def etag_for(key: str, versions: Iterable[tuple[str, int]]) -> str:
+    """A strong ETag: the answer is a pure function of the request key and of the versions
+    of the tags it was built from (the tag names are part of it, so two answers built from
+    different tags can never share an ETag)."""
+    text = key + "|" + ";".join(f"{tag}={version}" for tag, version in sorted(versions))
+    return f'"v{hashlib.blake2b(text.encode(), digest_size=12).hexdigest()}"'
 
 
-def _cache_key(generation: str, key: str) -> str:
+def _cache_key(key: str) -> str:
     digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
-    return f"newsroom:api:{generation}:{digest}"
+    return f"newsroom:answer:{digest}"
 
 
-def get_cached(generation: str, key: str) -> CachedResponse | None:
+def get_cached(key: str) -> CachedResponse | None:
     try:
-        return response_cache().get(_cache_key(generation, key))
+        return response_cache().get(_cache_key(key))
     except Exception:  # a cache outage degrades to rendering, never to an error
         logger.warning("API response cache read failed", exc_info=True)
         return None
 
 
-def set_cached(generation: str, key: str, response: CachedResponse) -> None:
+def set_cached(key: str, response: CachedResponse) -> None:
     timeout = getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
     try:
-        response_cache().set(_cache_key(generation, key), response, timeout)
+        response_cache().set(_cache_key(key), response, timeout)
     except Exception:
         logger.warning("API response cache write failed", exc_info=True)
+
+
+def stale_tags(entry: CachedResponse, versions: dict[str, int]) -> set[str]:
+    """The tags of ``entry`` whose version is no longer the current one."""
+    return {tag for tag, version in entry.versions if versions.get(tag) != version}
+
+
+def store_versions(
+    request: Any, deps: Dependencies, before: dict[str, int]
+) -> tuple[tuple[str, int], ...] | None:
+    """The versions to store with an answer rendered after ``before`` was read.
+
+    Tags read before the render keep those versions (the content is at least that new). Tags
+    the render discovered are read now, together with the generation: if the generation moved
+    while rendering, something committed in between and the answer may mix two states, so
+    None (do not store it).
+    """
+    tags = deps.tags | {SITE_TAG}
+    unknown = tags - set(before)
+    versions = dict(before)
+    if unknown:
+        generation = getattr(request, "_newsroom_generation", None)
+        row, found = _select_versions(unknown)
+        if row is None or _token(row[0], row[1]) != generation:
+            return None
+        versions.update(found)
+    return tuple(sorted((tag, versions[tag]) for tag in tags))
 
 
 # --- The row cache ---------------------------------------------------------------------------
@@ -264,71 +410,83 @@ def set_rows(generation: str, label: str, rows: dict[int, Any], absent: Iterable
         logger.warning("row cache write failed", exc_info=True)
 
 
-# --- Signals ----------------------------------------------------------------------------------
+# --- The bus subscriber -------------------------------------------------------------------
+
+# Changes with no precise tags (rare, editorial set-up): every answer becomes obsolete.
+GLOBAL_KINDS = frozenset(
+    {
+        "category",  # its name and slug are on every card of its posts
+        "tag",
+        "redirect",
+        "site",
+        "page_restriction",
+        "collection_restriction",
+        "navigation",
+        "navigation_item",
+    }
+)
+# Listing tags of the snippet kinds (their list endpoints and search).
+LISTING_TAGS = {"person": "persons", "organisation": "organisations"}
 
 
-def _on_page_save(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
-    if raw or not getattr(instance, "live", False):
-        return
-    if update_fields is not None and set(update_fields) <= DRAFT_ONLY_FIELDS:
-        return
-    invalidate(f"live page {instance.pk} saved")
+def visible(change) -> bool:
+    """Whether readers can see ``change`` (a draft snippet saved or deleted, a page moved or
+    deleted while not live, a deleted row's aftermath: no)."""
+    if change.public:
+        return True
+    if change.kind == "removed":
+        return False
+    if change.object_type in ("page", "person", "organisation"):
+        return bool(getattr(change.instance, "live", False)) and change.kind != "deleted"
+    return True
 
 
-def _on_draftable_save(sender, instance, update_fields=None, raw=False, **kwargs):
-    # Draft-state snippets: only a change to the live row is visible to readers.
-    if raw or not getattr(instance, "live", True):
-        return
-    if update_fields is not None and set(update_fields) <= DRAFT_ONLY_FIELDS:
-        return
-    invalidate(f"{sender._meta.label} {instance.pk} saved")
+def tags_for(change) -> set[str]:
+    """The dependency tags a change makes obsolete.
+
+    A page: itself, its live descendants (their paths change with it), the live pages that
+    link to it, and the listings (``pages``, ``related``). A snippet, image or document: its
+    own tag and its kind's listing — every answer that shows it recorded that tag (a quote,
+    a bio, a card's author, a logo, a headshot), so the posts referring to it need no tag of
+    their own, and neither do the lists showing their cards.
+    """
+    if change.object_type in GLOBAL_KINDS:
+        return {SITE_TAG}
+    if change.object_type == "page":
+        return {f"page:{pk}" for kind, pk in change.objects if kind == "page"} | {
+            PAGES_TAG,
+            RELATED_TAG,
+        }
+    tags = {f"{change.object_type}:{change.object_id}"}
+    if change.object_type in LISTING_TAGS:
+        tags.add(LISTING_TAGS[change.object_type])
+        tags |= {f"page:{pk}" for pk in _pages_whose_card_shows(change)}
+    return tags
 
 
-def _on_change(sender, instance=None, **kwargs):
-    if kwargs.get("raw"):
-        return
-    label = sender._meta.label if hasattr(sender, "_meta") else str(sender)
-    invalidate(f"{label} {getattr(instance, 'pk', '')} changed")
+def _pages_whose_card_shows(change) -> list[int]:
+    """Posts whose *card* shows this person (an author) or organisation (its name is in the
+    card's list): their cards change, wherever they are shown (listings, related posts). A
+    post that only quotes someone keeps its card: its own answer recorded the person's tag.
+    Unpublished authors count too (a card leaves them out until they are published)."""
+    from news.models import NewsPage, NewsPageAuthor
+
+    if change.object_type == "person":
+        rows = NewsPageAuthor.objects.filter(person_id=change.object_id).values_list("page_id")
+    else:
+        through = NewsPage.organisations.through
+        rows = through.objects.filter(organisation_id=change.object_id).values_list("newspage_id")
+    return [pk for (pk,) in rows]
 
 
-_connected = False
+def on_change(change) -> None:
+    """The API cache's part of a change, inside the writer's transaction."""
+    if visible(change):
+        bump(tags_for(change), f"{change.event} {change.object_type} {change.object_id}")
 
 
-def connect_signals() -> None:
-    """Connect every change readers can see to ``invalidate`` (idempotent)."""
-    global _connected
-    if _connected:
-        return
-    _connected = True
+def connect() -> None:
+    """Subscribe to the change-event bus (called from ``NewsConfig.ready``)."""
+    from news.events import IN_TRANSACTION, subscribe
 
-    from django.db.models.signals import post_delete, post_save
-    from taggit.models import Tag
-    from wagtail.contrib.redirects.models import Redirect
-    from wagtail.documents import get_document_model
-    from wagtail.models import CollectionViewRestriction, PageViewRestriction, Site
-
-    from home.models import NavigationMenuItem, NavigationSettings
-    from news.snippets import NewsCategory
-
-    # Pages (publish, unpublish, expiry, move, slug change, delete), Organisations, People and
-    # images are not connected here: news.publishing builds one ChangeEvent per editor action
-    # and calls invalidate() for it, the same event that drives the webhooks and the CDN purge.
-    uid = "newsroom_api_cache"
-
-    def on_save_and_delete(model, save_handler=_on_change) -> None:
-        label = model._meta.label
-        post_save.connect(save_handler, sender=model, dispatch_uid=f"{uid}:save:{label}")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:del:{label}")
-
-    for model in (
-        NewsCategory,
-        get_document_model(),
-        Redirect,
-        Site,
-        PageViewRestriction,
-        CollectionViewRestriction,  # documents linked from bodies become private or public
-        Tag,
-        NavigationSettings,  # the site's menu (GET /api/v3/site/)
-        NavigationMenuItem,
-    ):
-        on_save_and_delete(model)
+    subscribe(on_change, when=IN_TRANSACTION)

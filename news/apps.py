@@ -10,20 +10,23 @@ class NewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # API response cache: bump the content generation whenever readers' content changes.
-        from news import api_cache
+        # The change-event bus: Wagtail's and Django's signals → ChangeEvents (news/events.py).
+        from news import events
 
-        api_cache.connect_signals()
+        events.connect_signals()
 
+        # Its subscribers: the API cache (inside the writer's transaction), the webhooks and
+        # the CDN purge (after commit). The search index subscribes in SearchConfig.ready.
+        from news import api_cache, publishing
+
+        api_cache.connect()
+        publishing.connect()
+
+        # Model-level housekeeping, not about what readers see (so not on the bus):
         # SVG images: whole-pixel sizes (news/svg.py).
         from news import svg
 
         svg.connect_signals()
-
-        # Publishing pipeline: one ChangeEvent per editor action → API cache, webhooks, CDN.
-        from news import publishing
-
-        publishing.connect_signals()
 
         # Wagtail's v3 page schemas: NewsPage's body typed block by block (news.api_fields).
         from news.api_fields import register_v3_body_schema

@@ -15,7 +15,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from news.api_cache import ContentGeneration  # noqa: F401 (registers the model)
+from news.api_cache import CacheTagVersion, ContentGeneration  # noqa: F401 (registers the models)
 from news.api_fields import ResolvedRichTextField, news_page_read_fields
 from news.blocks import NewsBodyBlock
 from news.preview_tokens import PreviewTokenMixin

@@ -41,6 +41,7 @@ def visible_news_page(page_id: int, *, request=None) -> NewsPage | None:
     Read through the row cache under the request's content generation (news.api_cache), so
     a render that missed the response cache does not pay for building the page query again.
     """
+    api_cache.depends_on(f"page:{page_id}")
     generation = getattr(request, "_newsroom_generation", None) if request is not None else None
     label = "news.newspage.visible"
     if generation is not None:
@@ -79,7 +80,23 @@ def _want_card_images(resolver: Resolver, page: NewsPage) -> None:
         resolver.want_image(organisation.logo_id)
 
 
+def _card_dependencies(page: NewsPage) -> tuple[str, ...]:
+    """The dependency tags of a card (news.api_cache): the post, its feature image, its
+    authors with their headshots and organisations, its organisations with their logos."""
+    tags = {f"page:{page.pk}", f"image:{page.feature_image_id}"}
+    for author in page.authors.all():
+        person = author.person
+        tags |= {f"person:{person.pk}", f"image:{person.headshot_id}"}
+        if person.organisation_id:
+            tags |= {f"organisation:{person.organisation_id}"}
+            tags |= {f"image:{person.organisation.logo_id}"}
+    for organisation in page.organisations.all():
+        tags |= {f"organisation:{organisation.pk}", f"image:{organisation.logo_id}"}
+    return tuple(sorted(tag for tag in tags if not tag.endswith(":None")))
+
+
 def _card(page: NewsPage) -> dict[str, Any]:
+    api_cache.depends_on(*_card_dependencies(page))
     date = page.display_date
     return {
         "id": page.pk,
@@ -120,10 +137,12 @@ def _card_keys(page_ids: Sequence[int], request) -> dict[int, str] | None:
     if generation is None:
         return None
     host = request.get_host()
-    return {pk: f"newsroom:card:{generation}:{host}:{pk}" for pk in page_ids}
+    return {pk: f"newsroom:card2:{generation}:{host}:{pk}" for pk in page_ids}
 
 
 def _cache_get(keys: dict[int, str] | None) -> dict[int, dict[str, Any]]:
+    """Cached cards by page id; the answer being rendered depends on what each one shows
+    (its tags are stored with it)."""
     if not keys:
         return {}
     try:
@@ -131,15 +150,24 @@ def _cache_get(keys: dict[int, str] | None) -> dict[int, dict[str, Any]]:
     except Exception:  # a cache outage degrades to building the cards
         logger.warning("card cache read failed", exc_info=True)
         return {}
-    return {pk: found[key] for pk, key in keys.items() if key in found}
+    cards = {}
+    for pk, key in keys.items():
+        if key in found:
+            card, tags = found[key]
+            api_cache.depends_on(*tags)
+            cards[pk] = card
+    return cards
 
 
-def _cache_set(keys: dict[int, str] | None, cards: dict[int, dict[str, Any]]) -> None:
+def _cache_set(
+    keys: dict[int, str] | None, cards: dict[int, dict[str, Any]], pages: Sequence[NewsPage]
+) -> None:
     if not keys or not cards:
         return
+    tags = {page.pk: _card_dependencies(page) for page in pages if page.pk in cards}
     try:
         api_cache.response_cache().set_many(
-            {keys[pk]: card for pk, card in cards.items() if pk in keys},
+            {keys[pk]: (card, tags[pk]) for pk, card in cards.items() if pk in keys},
             getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600),
         )
     except Exception:
@@ -160,7 +188,7 @@ def news_cards(
         resolver.load()
         with resolving(resolver):
             built = {page.pk: _card(page) for page in todo}
-        _cache_set(keys, built)
+        _cache_set(keys, built, todo)
         cached.update(built)
     return [cached[page.pk] for page in pages]
 
@@ -190,16 +218,18 @@ def _cached_related(page: NewsPage, request) -> tuple[list[int], list[NewsPage] 
     generation (which every change of a post, its tags, organisations or visibility bumps);
     on a miss also the rows (one query: a cold render does not pay for ids, then rows)."""
     generation = request._newsroom_generation
-    key = f"newsroom:related:{generation}:{page.pk}:{RELATED_POSTS}"
+    key = f"newsroom:related:{generation}:{page.pk}:{page.category_id}:{RELATED_POSTS}"
     try:
         related_ids = api_cache.response_cache().get(key)
     except Exception:
         logger.warning("related posts cache read failed", exc_info=True)
         related_ids = None
     if related_ids is not None:
+        api_cache.depends_on_related(page.pk, page.category_id, related_ids)
         return related_ids, None
     rows = _related_rows(page, RELATED_POSTS)
     related_ids = [row.pk for row in rows]
+    api_cache.depends_on_related(page.pk, page.category_id, related_ids)
     try:
         api_cache.response_cache().set(
             key, related_ids, getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
@@ -207,6 +237,15 @@ def _cached_related(page: NewsPage, request) -> tuple[list[int], list[NewsPage] 
     except Exception:
         logger.warning("related posts cache write failed", exc_info=True)
     return related_ids, rows
+
+
+def related_ids(page_id: int, category_id: int | None) -> list[int]:
+    """The ids of a stored post's related posts now (one query): how the answer cache
+    revalidates a cached detail after the set of live posts changed (news.api_cache)."""
+    queryset = related_queryset(NewsPage(pk=page_id, category_id=category_id), news_queryset())
+    if queryset is None:
+        return []
+    return list(queryset.values_list("pk", flat=True)[:RELATED_POSTS])
 
 
 def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> dict[str, Any]:
@@ -242,7 +281,7 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
         resolver.load()
         with resolving(resolver):
             built = {card_page.pk: _card(card_page) for card_page in own + related}
-            _cache_set(keys, built)
+            _cache_set(keys, built, own + related)
             cards.update(built)
             card = cards[page.pk] if page.pk else built[None]
             return _news_page_data(page, card, [cards[pk] for pk in related_ids if pk in cards])

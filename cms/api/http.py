@@ -1,12 +1,20 @@
-"""HTTP plumbing shared by Newsroom's public endpoints: strict parameters, ETag, 304, caching.
+"""HTTP plumbing shared by the public endpoints: strict parameters, ETag, 304, answer cache.
 
-``public_response`` is the one path every public GET of Newsroom's routers takes:
+``public_response`` (Newsroom's routers) and ``generation_cached`` (Wagtail's page endpoints,
+from the API middleware) both answer through ``cached_answer``:
 
 1. unknown or repeated query parameters → 400 problem details (before any work);
-2. the content generation is read (one query) and the ETag derived from it and the request;
-   a matching ``If-None-Match`` answers 304 at that point;
-3. the response cache (``news.api_cache``) is consulted under the same generation;
-4. otherwise the view renders, and the bytes are cached for the next request.
+2. the versions of the tags the cached answer was built from are read (one query; the tags
+   of a request key are remembered per process, else read from the cached entry) and the
+   ETag derived from them and the request: a matching ``If-None-Match`` answers 304 there;
+3. the cached answer (``news.api_cache``) is served when every tag still has its version
+   (``X-Cache: hit``), also when only the related-post candidates changed and the post's
+   related list turns out the same (one query);
+4. otherwise the view renders while its dependencies are recorded, and the bytes are stored
+   with the versions of those tags (``X-Cache: miss``).
+
+Answers that are never cached (previews, signed-in requests, search) say
+``X-Cache: bypass`` (set by the middleware).
 
 ``IsoDate`` is the type of date query parameters: YYYY-MM-DD only. Pydantic would also take
 a number as a Unix time (``date_from=3.4e-82`` meant 1970-01-01), which the OpenAPI document
@@ -15,8 +23,11 @@ a number as a Unix time (``date_from=3.4e-82`` meant 1970-01-01), which the Open
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+import secrets
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
@@ -125,6 +136,161 @@ def _bypass_cache(request: HttpRequest) -> bool:
     )
 
 
+# Tags every answer of an endpoint depends on beyond what its render records: the listings
+# (which posts, people, organisations exist) and, for the menu, the page tree.
+_LISTING = (api_cache.PAGES_TAG,)
+_PEOPLE = ("persons", "organisations")
+ENDPOINT_TAGS = (
+    ("/api/v3/feeds/", _LISTING + _PEOPLE),
+    ("/api/v3/persons/", _PEOPLE),
+    ("/api/v3/organisations/", _PEOPLE),
+    ("/api/v3/site/", _LISTING),
+    ("/api/v3/pages/", _LISTING),
+    ("/api/v2/pages/", _LISTING),
+)
+NEWS_LIST_PATH = "/api/v3/news/"
+
+
+def endpoint_tags(path: str) -> tuple[str, ...]:
+    if path == NEWS_LIST_PATH:
+        return _LISTING
+    for prefix, tags in ENDPOINT_TAGS:
+        if path.startswith(prefix):
+            return tags
+    return ()
+
+
+class _KnownTags:
+    """Per process: request key → the tags of its cached answer, so that a request (a 304
+    above all) reads the versions without reading the cached entry first. Only a shortcut:
+    an ETag names its tags, so tags remembered wrongly can only cost a 200 instead of a 304."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self.tags: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+
+    def get(self, key: str) -> tuple[str, ...] | None:
+        return self.tags.get(key)
+
+    def set(self, key: str, tags: tuple[str, ...]) -> None:
+        self.tags[key] = tags
+        if len(self.tags) > self.size:
+            self.tags.popitem(last=False)
+
+
+known_tags = _KnownTags()
+
+
+def _still_related(entry: CachedResponse) -> bool:
+    from news.serializers import related_ids
+
+    return all(
+        related_ids(page_id, category_id) == list(ids)
+        for page_id, category_id, ids in entry.related
+    )
+
+
+def _valid(request: HttpRequest, entry: CachedResponse | None, versions: dict) -> bool:
+    """Whether the cached ``entry`` may be served; refreshes it when only the related-post
+    candidates changed and its related lists are still the same."""
+    if entry is None:
+        return False
+    missing = {tag for tag, _ in entry.versions} - set(versions)
+    if missing:  # remembered tags differ from the entry's (rare): read the others
+        versions.update(api_cache.read_versions(None, missing))
+    stale = api_cache.stale_tags(entry, versions)
+    if not stale:
+        return True
+    if stale != {api_cache.RELATED_TAG} or not entry.related or not _still_related(entry):
+        return False
+    refreshed = tuple((tag, versions[tag]) for tag, _ in entry.versions)
+    refreshed_entry = dataclasses.replace(entry, versions=refreshed)
+    api_cache.set_cached(api_cache.request_key(request), refreshed_entry)
+    return True
+
+
+def _respond(entry: CachedResponse, etag: str, x_cache: str) -> HttpResponse:
+    response = HttpResponse(entry.body, status=entry.status, content_type=entry.content_type)
+    for name, value in entry.headers:
+        response[name] = value
+    response["X-Cache"] = x_cache
+    return _finish(response, etag)
+
+
+def _versions(request: HttpRequest, tags: tuple[str, ...]) -> dict[str, int]:
+    """The versions of ``tags`` (one query), read once per request."""
+    memo = getattr(request, "_newsroom_versions", None)
+    if memo is not None and memo[0] == tags:
+        return dict(memo[1])
+    versions = api_cache.read_versions(request, tags)
+    request._newsroom_versions = (tags, versions)
+    return dict(versions)
+
+
+def answer_from_cache(request: HttpRequest) -> HttpResponse | None:
+    """A 304 or a hit for an anonymous GET whose key this process has answered from the
+    cache before, without URL resolving, views or the rest of the middleware (the API
+    middleware calls it first); None: take the ordinary path (which reuses the versions
+    read here)."""
+    key = api_cache.request_key(request)
+    tags = known_tags.get(key)
+    if not tags or _bypass_cache(request):
+        return None
+    versions = _versions(request, tags)
+    etag = api_cache.etag_for(key, [(tag, versions[tag]) for tag in tags])
+    if if_none_match(request, etag):
+        return _finish(HttpResponse(status=304), etag)
+    entry = api_cache.get_cached(key)
+    if _valid(request, entry, versions):
+        return _respond(entry, api_cache.etag_for(key, entry.versions), "hit")
+    return None
+
+
+def cached_answer(
+    request: HttpRequest, render: Callable[[], CachedResponse | HttpResponse]
+) -> HttpResponse:
+    """Answer a public GET from the answer cache, or render it and remember it with the
+    versions of everything it showed. ``render`` may return an ``HttpResponse``: it is
+    passed on as it is, never cached."""
+    key = api_cache.request_key(request)
+    bypass = _bypass_cache(request)
+    entry = None
+    tags = known_tags.get(key)
+    if tags is None and not bypass:
+        entry = api_cache.get_cached(key)
+        tags = tuple(tag for tag, _ in entry.versions) if entry is not None else ()
+    versions = _versions(request, tags or ())
+    if tags:
+        etag = api_cache.etag_for(key, [(tag, versions[tag]) for tag in tags])
+        if if_none_match(request, etag):
+            return _finish(HttpResponse(status=304), etag)
+    if not bypass:
+        entry = entry if entry is not None else api_cache.get_cached(key)
+        if _valid(request, entry, versions):
+            return _respond(entry, api_cache.etag_for(key, entry.versions), "hit")
+    elif request.META.get(BENCH_BYPASS_HEADER) == "cold":
+        # Benchmarks only: a render with every cache of this process empty (sub-caches,
+        # Wagtail's site root paths and renditions), as right after a deploy.
+        from django.core.cache import caches
+
+        for cache in caches.all():
+            cache.clear()
+
+    with api_cache.recording() as deps:
+        result = render()
+    if isinstance(result, HttpResponse):
+        return result
+    deps.tags.update(endpoint_tags(request.path))
+    stored = api_cache.store_versions(request, deps, versions)
+    if stored is None:  # something changed while rendering: serve it, do not keep it
+        return _respond(result, f'"n{secrets.token_hex(12)}"', "miss")
+    known_tags.set(key, tuple(tag for tag, _ in stored))
+    entry = dataclasses.replace(result, versions=stored, related=tuple(sorted(deps.related)))
+    if not bypass:
+        api_cache.set_cached(key, entry)
+    return _respond(entry, api_cache.etag_for(key, stored), "miss")
+
+
 def public_response(
     request: HttpRequest,
     render: Callable[[], CachedResponse],
@@ -137,37 +303,15 @@ def public_response(
     except ProblemError as error:
         return problem_response(status=error.status, detail=error.detail, errors=error.errors)
 
-    generation = api_cache.current_generation(request)
-    key = api_cache.request_key(request)
-    etag = api_cache.etag_for(generation, key)
-    if if_none_match(request, etag):
-        return _finish(HttpResponse(status=304), etag)
-
-    bypass = _bypass_cache(request)
-    if bypass and request.META.get(BENCH_BYPASS_HEADER) == "cold":
-        # Benchmarks only: a render with every cache of this process empty (sub-caches,
-        # Wagtail's site root paths and renditions), as right after a deploy.
-        from django.core.cache import caches
-
-        for cache in caches.all():
-            cache.clear()
-    cached = None if bypass else api_cache.get_cached(generation, key)
-    rendered = cached is None
-    if cached is None:
+    def checked_render() -> CachedResponse | HttpResponse:
         try:
-            cached = render()
+            return render()
         except ProblemError as error:
             return problem_response(status=error.status, detail=error.detail, errors=error.errors)
         except HttpError as error:
             return problem_response(status=error.status_code, detail=str(error))
-        if not bypass:
-            api_cache.set_cached(generation, key, cached)
 
-    response = HttpResponse(cached.body, status=cached.status, content_type=cached.content_type)
-    for name, value in cached.headers:
-        response[name] = value
-    response["X-Cache"] = "miss" if rendered else "hit"
-    return _finish(response, etag)
+    return cached_answer(request, checked_render)
 
 
 def is_anonymous(request: HttpRequest) -> bool:
@@ -180,16 +324,11 @@ def is_anonymous(request: HttpRequest) -> bool:
 def generation_cached(
     request: HttpRequest, get_response: Callable[[HttpRequest], HttpResponse]
 ) -> HttpResponse:
-    """Wagtail's own public GETs with the same HTTP caching as Newsroom's: generation ETag and
-    304, and successful JSON answers kept in the response cache under the generation (so no
-    process can serve one after a change readers can see). Anonymous requests only."""
-    generation = api_cache.current_generation(request)
-    key = api_cache.request_key(request)
-    etag = api_cache.etag_for(generation, key)
-    if if_none_match(request, etag):
-        return _finish(HttpResponse(status=304), etag)
-    cached = api_cache.get_cached(generation, key)
-    if cached is None:
+    """Wagtail's own public GETs with the same HTTP caching as Newsroom's (``cached_answer``):
+    successful JSON answers are kept with the versions of what they show (the page tree, and
+    every post, person, image… a NewsPage's fields resolved). Anonymous requests only."""
+
+    def render() -> CachedResponse | HttpResponse:
         response = get_response(request)
         cacheable = (
             response.status_code == 200
@@ -198,13 +337,8 @@ def generation_cached(
         )
         if not cacheable:
             return response
-        cached = CachedResponse(
+        return CachedResponse(
             status=200, content_type=response["Content-Type"], body=response.content
         )
-        api_cache.set_cached(generation, key, cached)
-        x_cache = "miss"
-    else:
-        x_cache = "hit"
-    response = HttpResponse(cached.body, status=cached.status, content_type=cached.content_type)
-    response["X-Cache"] = x_cache
-    return _finish(response, etag)
+
+    return cached_answer(request, render)

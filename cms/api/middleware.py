@@ -4,10 +4,11 @@
   only for GET, HEAD and OPTIONS (preflight) under ``/api/``; no credentials. Every API
   response varies on ``Origin``.
 - HEAD is answered as the GET without a body (Django Ninja only routes GET).
-- Newsroom's own endpoints set a generation-based ETag themselves (see ``cms.api.http``), and
-  so do Wagtail's page endpoints for anonymous requests (``generation_cached``: the same
-  response cache, ETag and 304); any other successful GET under ``/api/`` (images, search) a
-  content-hash ETag, ``Cache-Control`` and ``If-None-Match`` → 304 here. Preview answers are
+- Newsroom's own endpoints set a dependency-version ETag themselves (see ``cms.api.http``),
+  and so do Wagtail's page endpoints for anonymous requests (``generation_cached``: the same
+  answer cache, ETag and 304); any other successful GET under ``/api/`` (images, search) a
+  content-hash ETag, ``Cache-Control`` and ``If-None-Match`` → 304 here. Every API answer
+  says ``X-Cache: hit``, ``miss`` (answer cache) or ``bypass`` (not cached). Preview answers are
   never marked public. Error answers are ``no-store``, and always JSON problem details
   (an HTML 404 for an unmatched URL such as ``/api/v3/news/abc/`` becomes one).
 - A query parameter (name or value) holding a NUL character is refused with a 400 before
@@ -32,7 +33,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from wagtail.api.v3.errors import problem_response
 
-from cms.api.http import cache_control, generation_cached, if_none_match, is_anonymous
+from cms.api.http import (
+    answer_from_cache,
+    cache_control,
+    generation_cached,
+    if_none_match,
+    is_anonymous,
+)
 
 API_PREFIX = "/api/"
 CORS_METHODS = "GET, HEAD, OPTIONS"
@@ -40,6 +47,8 @@ CORS_REQUEST_HEADERS = {"accept", "accept-language", "content-type", "if-none-ma
 PREFLIGHT_MAX_AGE = "86400"
 # Wagtail's own page endpoints: anonymous GETs get Newsroom's generation cache and ETag.
 GENERATION_CACHED = ("/api/v3/pages/", "/api/v2/pages/")
+# What XFrameOptionsMiddleware (further in) adds, for answers served before it (its default).
+X_FRAME_OPTIONS = "DENY"
 
 
 def _allowed_origin(request: HttpRequest) -> str | None:
@@ -161,8 +170,17 @@ class ApiEdgeMiddleware:
         if is_head:
             request.method = "GET"
         refused = _refuse_nul(request) or _refuse_large_body(request)
+        cached = None
+        if refused is None and request.method == "GET" and is_anonymous(request):
+            # Cached answers skip URL resolving, the view and the inner middleware.
+            cached = answer_from_cache(request)
         if refused is not None:
             response = refused
+        elif cached is not None:
+            response = cached
+            response.setdefault(
+                "X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", X_FRAME_OPTIONS)
+            )
         elif request.path.startswith(GENERATION_CACHED) and is_anonymous(request):
             response = generation_cached(request, self.get_response)
         else:
@@ -173,6 +191,9 @@ class ApiEdgeMiddleware:
 
         if request.method in ("GET", "HEAD"):
             response = self._http_caching(request, response)
+            if not response.has_header("X-Cache"):
+                # Not from the answer cache: previews, signed-in requests, search, errors.
+                response["X-Cache"] = "bypass"
             if origin is not None:
                 response["Access-Control-Allow-Origin"] = origin
                 response["Access-Control-Expose-Headers"] = "ETag, Content-Type"

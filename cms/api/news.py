@@ -24,6 +24,7 @@ from wagtail.models import Page, Site
 
 from cms.api import schemas
 from cms.api.http import JSON, IsoDate, ProblemError, json_result, public_response
+from news import api_cache
 from news.api_cache import CachedResponse
 from news.feeds import FEED_FORMATS, render_feed
 from news.models import NewsPage, NewsPageTag
@@ -247,6 +248,9 @@ def _route(request: HttpRequest, html_path: str):
         .values_list("pk", "content_type_id")
         .first()
     )
+    # The answer shows that page (its own tags are recorded as it renders) or, for a
+    # redirect or a 404, depends on which pages exist (news.api_cache).
+    api_cache.depends_on(f"page:{row[0]}" if row is not None else api_cache.PAGES_TAG)
     if row is not None:
         from django.contrib.contenttypes.models import ContentType
 

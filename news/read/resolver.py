@@ -53,6 +53,17 @@ def active_resolver() -> Resolver | None:
     return _active.get()
 
 
+def _dependency_kind(model: type[Model]) -> str:
+    """The tag kind of a resolver key: page, image, document, person, organisation."""
+    if model is Page:
+        return "page"
+    if model is image_model()._meta.concrete_model:
+        return "image"
+    if model is document_model()._meta.concrete_model:
+        return "document"
+    return model._meta.model_name
+
+
 class Resolver:
     """Bulk loader for everything that streams and pages refer to.
 
@@ -156,7 +167,18 @@ class Resolver:
         self._load(Page)
         self._load(document_model())
         self._load_images()
+        self._record_dependencies()
         return self
+
+    def _record_dependencies(self) -> None:
+        # The answer being rendered shows (or leaves out) every row looked up: it depends on
+        # each of them (news.api_cache), whether read from the row cache or the database.
+        for key in set(self.loaded) | set(self.missing):
+            kind = _dependency_kind(key)
+            api_cache.depends_on(
+                *(f"{kind}:{pk}" for pk in self.loaded[key]),
+                *(f"{kind}:{pk}" for pk in self.missing[key]),
+            )
 
     def _load(self, model: type[Model]) -> dict[int, Model]:
         """Rows of ``model`` wanted and not yet known: from the row cache, then the database."""

@@ -46,7 +46,7 @@ ERROR_SNIPPET_CHARS = 300
 
 
 class WebhookEvent(Protocol):
-    """What a webhook needs of an event (``news.publishing.ChangeEvent`` is one)."""
+    """What a webhook needs of an event (``news.change.ChangeEvent`` is one)."""
 
     id: str
     event: str
