@@ -61,7 +61,7 @@ def next_server(cms_url: str, **env: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             assert process.poll() is None, _tail(log)
             try:
@@ -70,7 +70,7 @@ def next_server(cms_url: str, **env: str) -> Iterator[str]:
                         break
             except (OSError, urllib.error.URLError):
                 pass
-            assert time.monotonic() < deadline, "the frontend did not answer within 60 s"
+            assert time.monotonic() < deadline, "the frontend did not answer within 180 s"
             time.sleep(0.2)
         yield base
     finally:
