@@ -53,7 +53,8 @@ def main() -> None:
 
     django.setup()
     from news.models import NewsPage
-    from news.webhooks import DeliveryLog, wait_for_background_tasks
+    from news.webhooks.models import DeliveryLog
+    from tasks.pool import wait_for_background_tasks
 
     post = NewsPage.objects.live().get(slug=args.slug)
     url = args.frontend + post.url
