@@ -4,7 +4,10 @@ release. Prints performance / accessibility / best practices / SEO scores, LCP a
     .venv/bin/python bench/frontend_lighthouse.py --frontend http://127.0.0.1:3000
 
 Installs Lighthouse from bench/lighthouse/package-lock.json (npm ci) on first use. Runs each
-page ``--runs`` times (default 3) and reports the median of each figure.
+page ``--runs`` times (default 5) and reports the median of each figure, the spread of the
+performance score and LCP (min–max over the runs), and the machine's 1-minute load average
+during the runs: Lighthouse's simulated throttling scales the CPU time it observes, so a busy
+machine lowers the performance score (Total Blocking Time) of the very same page.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import os
 import statistics
 import subprocess
 import tempfile
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "lighthouse"
@@ -56,18 +60,38 @@ def run(cli: Path, url: str) -> dict:
     }
 
 
+def summary(name: str, results: list[dict], loads: list[float]) -> str:
+    """One table row: medians, then the spread of perf and LCP and the load during the runs."""
+    median = {key: statistics.median(r[key] for r in results) for key in results[0]}
+    perf = [r["perf"] for r in results]
+    lcp = [r["lcp_s"] for r in results]
+    return (f"{name:<15}{median['perf']:>6.0f}{median['a11y']:>6.0f}{median['bp']:>6.0f}"
+            f"{median['seo']:>6.0f}{median['lcp_s']:>8.2f}{median['cls']:>8.3f}"
+            f"{min(perf):>7.0f}–{max(perf):<4.0f}{min(lcp):>6.2f}–{max(lcp):<6.2f}"
+            f"{statistics.median(loads):>6.1f} ({min(loads):.1f}–{max(loads):.1f})")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frontend", default="http://127.0.0.1:3000")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     cli = install()
-    print(f"{'page':<15}{'perf':>6}{'a11y':>6}{'BP':>6}{'SEO':>6}{'LCP s':>8}{'CLS':>8}")
+    for path in PAGES.values():
+        urllib.request.urlopen(args.frontend + path, timeout=30).read()  # rendered and cached
+    print(
+        f"Lighthouse (mobile), {args.runs} runs per page: medians; spread = min–max; "
+        f"load = 1-minute load average during the runs, median (min–max), {os.cpu_count()} CPUs"
+    )
+    print(f"{'page':<15}{'perf':>6}{'a11y':>6}{'BP':>6}{'SEO':>6}{'LCP s':>8}{'CLS':>8}"
+          f"{'perf spread':>12}{'LCP spread':>13}{'load':>6}")  # fmt: skip
     for name, path in PAGES.items():
-        results = [run(cli, args.frontend + path) for _ in range(args.runs)]
-        median = {key: statistics.median(r[key] for r in results) for key in results[0]}
-        print(f"{name:<15}{median['perf']:>6.0f}{median['a11y']:>6.0f}{median['bp']:>6.0f}"
-              f"{median['seo']:>6.0f}{median['lcp_s']:>8.2f}{median['cls']:>8.3f}")  # fmt: skip
+        results, loads = [], []
+        for _ in range(args.runs):
+            loads.append(os.getloadavg()[0])
+            results.append(run(cli, args.frontend + path))
+            loads.append(os.getloadavg()[0])
+        print(summary(name, results, loads), flush=True)
 
 
 if __name__ == "__main__":

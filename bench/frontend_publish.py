@@ -4,7 +4,11 @@ Runs against a CMS and frontend already running (``make run``, or any pair): thi
 publishes a new revision of a demo post through Wagtail's ``publish()`` — the same call the
 admin's Publish button makes, with the same signed webhook sent by this process's
 background task — and polls the frontend's page until the new title is served. Each sample
-is the time from ``publish()`` to the first answer containing the new title.
+is the time from ``publish()`` to the first answer containing the new title, split into
+phases: ``publish()`` itself (the revision, the publish transaction, the API cache
+invalidation), then until the webhook's POST was answered (the delivery's ``delivered_at``:
+queueing, signing, the frontend's signature check and ``revalidatePath``), then until the
+frontend served the new HTML (its first render after the revalidation).
 
     NEWSROOM_WEBHOOK_SECRET=$(cat var/webhook-secret.txt) \\
       .venv/bin/python bench/frontend_publish.py --frontend http://127.0.0.1:3000 --runs 10
@@ -49,19 +53,23 @@ def main() -> None:
 
     django.setup()
     from news.models import NewsPage
+    from news.webhooks.models import DeliveryLog
     from tasks.pool import wait_for_background_tasks
 
     post = NewsPage.objects.live().get(slug=args.slug)
     url = args.frontend + post.url
+    url_hook = os.environ["NEWSROOM_WEBHOOK_URLS"]
     original = post.title
     fetch(url)  # cached before the first sample
-    samples = []
+    samples, phases = [], []
     try:
         for run in range(args.runs):
             title = f"{original} (bench {run} {time.time_ns()})"
             post.title = title
-            started = time.perf_counter()
+            last_delivery = DeliveryLog.objects.order_by("-pk").values_list("pk", flat=True).first()
+            wall_start, started = time.time(), time.perf_counter()
             post.save_revision().publish()
+            published = time.perf_counter() - started
             while title not in fetch(url):
                 if time.perf_counter() - started > args.timeout:
                     raise SystemExit(
@@ -70,6 +78,10 @@ def main() -> None:
                 time.sleep(0.01)
             samples.append(time.perf_counter() - started)
             wait_for_background_tasks(10)
+            delivery = DeliveryLog.objects.filter(pk__gt=last_delivery or 0, endpoint=url_hook)
+            delivered_at = delivery.values_list("delivered_at", flat=True).first()
+            delivered = delivered_at.timestamp() - wall_start if delivered_at else float("nan")
+            phases.append((published, delivered))
     finally:
         post.title = original
         post.save_revision().publish()
@@ -79,6 +91,11 @@ def main() -> None:
     print(f"publish → new HTML on {url}")
     print(f"runs {len(samples_ms)}  p50 {statistics.median(samples_ms):.0f} ms  "
           f"p90 {p90:.0f} ms  max {samples_ms[-1]:.0f} ms")  # fmt: skip
+    published = statistics.median(p[0] for p in phases) * 1000
+    delivered = statistics.median(p[1] for p in phases) * 1000
+    print(f"medians: publish() {published:.0f} ms, webhook answered at {delivered:.0f} ms, "
+          f"served at {statistics.median(samples_ms):.0f} ms; "
+          f"load average {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -224,7 +224,10 @@ class ImageBlock(blocks.StructBlock):
         value = super().clean(value)
         image = value.get("image")
         has_alt = bool((value.get("alt_text") or "").strip())
-        if image is not None and not has_alt and not (image.description or "").strip():
+        # A publishing rule: a draft (saved or previewed, Wagtail's deferred validation) may
+        # still lack it, so the preview's accessibility checker can show the editor what to fix.
+        missing = image is not None and not has_alt and not (image.description or "").strip()
+        if missing and not self.is_deferred_validation:
             _raise_struct_errors(
                 {
                     "alt_text": "This image has no description: write alt text that says "

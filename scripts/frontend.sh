@@ -2,7 +2,8 @@
 # The Next.js frontend: install it from its lock file and build it, each only when needed.
 #   scripts/frontend.sh install   npm ci when package-lock.json changed since the last install
 #   scripts/frontend.sh build     install, then `next build` when a source file changed
-#   scripts/frontend.sh start     build, then `next start` (PORT, default 3000; NEWSROOM_API_URL)
+#   scripts/frontend.sh start     build, then serve it (server.mjs: Next.js's handler; HOST, PORT
+#                                 default 127.0.0.1:3000; NEWSROOM_API_URL)
 set -euo pipefail
 cd "$(dirname "$0")/../frontend"
 export NEXT_TELEMETRY_DISABLED=1
@@ -43,7 +44,7 @@ case "${1:-build}" in
   build) build ;;
   start)
     build
-    exec node_modules/.bin/next start -H "${HOST:-127.0.0.1}" -p "${PORT:-3000}"
+    HOST="${HOST:-127.0.0.1}" PORT="${PORT:-3000}" exec node server.mjs
     ;;
   *) echo "usage: $0 install|build|start" >&2; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
 """The Next.js frontend for tests: built once (reused while its sources are unchanged, see
-``scripts/frontend.sh``) and started with ``next start`` on a free port, pointed at a CMS."""
+``scripts/frontend.sh``) and started with its production server (``server.mjs``: Next.js's
+request handler, as ``next start``) on a free port, pointed at a CMS."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 FRONTEND = REPO / "frontend"
-NEXT = FRONTEND / "node_modules" / ".bin" / "next"
 _built = False
 
 
@@ -38,7 +38,7 @@ def build_frontend() -> None:
 
 @contextlib.contextmanager
 def next_server(cms_url: str, **env: str) -> Iterator[str]:
-    """``next start`` on a free port reading the CMS at ``cms_url``; yields its base URL."""
+    """The frontend's server on a free port reading the CMS at ``cms_url``; yields its base URL."""
     build_frontend()
     port = free_port()
     environment = {
@@ -47,11 +47,13 @@ def next_server(cms_url: str, **env: str) -> Iterator[str]:
         "NEWSROOM_API_URL": f"{cms_url}/api/v3",
         "NEWSROOM_CMS_URL": cms_url,
         "NEWSROOM_FRONTEND_URL": f"http://127.0.0.1:{port}",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
         **env,
     }
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [str(NEXT), "start", "-H", "127.0.0.1", "-p", str(port)],
+        ["node", "server.mjs"],
         cwd=FRONTEND,
         env=environment,
         stdout=log,
@@ -68,7 +70,7 @@ def next_server(cms_url: str, **env: str) -> Iterator[str]:
                         break
             except (OSError, urllib.error.URLError):
                 pass
-            assert time.monotonic() < deadline, "next start did not answer within 180 s"
+            assert time.monotonic() < deadline, "the frontend did not answer within 180 s"
             time.sleep(0.2)
         yield base
     finally:

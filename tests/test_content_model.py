@@ -65,6 +65,21 @@ def test_image_block_requires_alt_text_when_image_has_none():
     assert "alt text" in str(exc.value.block_errors["alt_text"])
 
 
+def test_image_block_alt_text_is_a_publishing_rule_not_a_draft_rule():
+    """Saving or previewing a draft (Wagtail's deferred validation) lets the image through, so
+    the preview's accessibility checker can report it; publishing still refuses it."""
+    image = make_image(description="")
+    block = blocks.ImageBlock()
+    value = {"image": image.pk, "alt_text": "", "alignment": "full"}
+    block.defer_required_validation()
+    try:
+        assert block.clean(block.to_python(value))["image"] == image
+    finally:
+        block.restore_deferred_validation()
+    with pytest.raises(StructBlockValidationError):
+        block.clean(block.to_python(value))
+
+
 def test_image_block_accepts_the_image_description_as_alt():
     image = make_image(description="Logo of Example Corp")
     block = blocks.ImageBlock()

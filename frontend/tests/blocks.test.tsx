@@ -31,6 +31,21 @@ const ada: PersonRef = {
 const html = (block: BodyBlock) => renderToStaticMarkup(<BlockContent block={block} />);
 
 describe("block renderers", () => {
+  it("image without any alt text: alt=\"\" when published, no alt in a draft's preview", () => {
+    const bare: BodyBlock = {
+      type: "image",
+      value: { image: { ...image, alt: "" }, alt: "", caption: "", credit: "", alignment: "full", max_width: null },
+    };
+    const published = renderToStaticMarkup(<Body blocks={[bare]} />);
+    expect(published).toMatch(/<img [^>]*alt=""/);
+    const draft = renderToStaticMarkup(<Body blocks={[bare]} draft />);
+    expect(draft).toContain("<img ");
+    expect(draft).not.toContain("alt=");
+    // Alt text given in the block or on the image is used in both.
+    const described = renderToStaticMarkup(<Body blocks={[{ ...bare, value: { ...bare.value, alt: "A bridge" } }]} draft />);
+    expect(described).toContain('alt="A bridge"');
+  });
+
   it("paragraph: the CMS's rich text, media pointed at the CMS", () => {
     const out = html({ type: "paragraph", value: { html: '<p>Hello <a href="/documents/1/x.pdf">doc</a></p>' } });
     expect(out).toContain("<p>Hello");

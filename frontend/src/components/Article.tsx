@@ -5,8 +5,8 @@ import { Body } from "./Blocks";
 import { CardList } from "./Card";
 import { Picture } from "./Picture";
 
-// A published post, or a draft's preview (a page never saved has no id yet).
-export function Article({ page }: { page: NewsPageDetail | NewsPagePreview }) {
+// A published post, or a draft's preview (`draft`; a page never saved has no id yet).
+export function Article({ page, draft = false }: { page: NewsPageDetail | NewsPagePreview; draft?: boolean }) {
   const byline = authorsLine(page.authors, page.byline);
   return (
     <>
@@ -30,13 +30,13 @@ export function Article({ page }: { page: NewsPageDetail | NewsPagePreview }) {
             <Picture
               image={page.feature_image}
               sizes="(max-width: 46rem) 100vw, 46rem"
-              alt={page.feature_image.alt}
+              alt={page.feature_image.alt || (draft ? undefined : "")}
               priority
             />
           </figure>
         ) : null}
         <div className="post__body">
-          <Body blocks={page.body} />
+          <Body blocks={page.body} draft={draft} />
         </div>
         {page.tags.length || page.organisations.length ? (
           <footer className="post__footer">

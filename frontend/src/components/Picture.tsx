@@ -4,7 +4,8 @@ import { mediaSrcset, mediaUrl } from "@/lib/media";
 type Props = {
   image: Image;
   sizes: string;
-  /** Text alternative; undefined only when the editor left it out (the CMS's checker flags it). */
+  /** Text alternative; undefined only in a draft's preview where the editor left it out (Wagtail's
+   * checker in the preview panel flags it; see Blocks.imageAlt). */
   alt: string | undefined;
   className?: string;
   /** Above the fold (the LCP candidate): eager and high priority; otherwise lazy. */

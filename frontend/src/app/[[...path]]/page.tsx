@@ -37,8 +37,8 @@ async function resolve(props: Props): Promise<RouteAnswer> {
 }
 
 export async function generateMetadata(props: Props): Promise<Metadata> {
-  const page = await resolve(props);
-  const site = await getSiteInfo();
+  // Both API calls at once: after a revalidation each is a round trip to the CMS.
+  const [page, site] = await Promise.all([resolve(props), getSiteInfo()]);
   if (page.type === "redirect") return {};
   if (page.type === "news.NewsPage") {
     return pageMetadata({
@@ -62,8 +62,7 @@ export async function generateMetadata(props: Props): Promise<Metadata> {
 }
 
 export default async function CmsPage(props: Props) {
-  const page = await resolve(props);
-  const site = await getSiteInfo();
+  const [page, site] = await Promise.all([resolve(props), getSiteInfo()]);
   switch (page.type) {
     case "news.NewsPage":
       return (

@@ -1,7 +1,9 @@
 // The CMS's webhook: verify the signature, then revalidate exactly the event's paths and tags.
 import { revalidatePath, revalidateTag } from "next/cache";
+import { after } from "next/server";
 import { webhookSecret, webhookTolerance } from "@/lib/config";
 import { eventTags, parseEvent, verifySignature } from "@/lib/signature";
+import { ownOrigin, warm, warmOrder } from "@/lib/warm";
 
 export const dynamic = "force-dynamic";
 
@@ -37,5 +39,8 @@ export async function POST(request: Request) {
     if (path.length > 1 && path.endsWith("/")) revalidatePath(path.slice(0, -1));
   }
   for (const tag of tags) revalidateTag(tag);
+  // After the answer: the CMS's delivery is done at once; the pages are rendered again meanwhile.
+  const origin = ownOrigin(request);
+  after(() => warm(origin, warmOrder(event.paths)));
   return Response.json({ revalidated: true, event: event.event, paths: event.paths, tags });
 }

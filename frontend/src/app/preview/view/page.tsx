@@ -34,7 +34,7 @@ export default async function PreviewView({ searchParams }: Props) {
       <PreviewBanner contentType={contentType} />
       <title>{`Preview: ${page.title || "Untitled draft"}`}</title>
       {page.type === "news.NewsPage" ? (
-        <Article page={page} />
+        <Article page={page} draft />
       ) : (
         <section className="message">
           <h1>{page.title || "Untitled draft"}</h1>
