@@ -17,6 +17,7 @@ from news.snippets import NewsCategory, Person
 from tests.conftest import make_image, publish_news_page
 from tests.test_api_support import (
     BLOCK_KINDS,
+    cold_queries,
     make_document,
     make_people,
     publish_rich_post,
@@ -106,20 +107,6 @@ LISTING_DOORS = {
     "persons listing": "/api/v3/persons/?limit=100",
     "organisations listing": "/api/v3/organisations/?limit=100",
 }
-
-
-def cold_queries(client, url: str) -> int:
-    """Queries for a render with every cache empty (after a warm-up that made renditions)."""
-    from django.core.cache import caches
-
-    client.get(url)
-    api_cache.invalidate("test: every answer cold")
-    for cache in caches.all():
-        cache.clear()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.content[:300])
-    return len(queries)
 
 
 def _rich_posts(news_index, count: int, start: int, target) -> None:

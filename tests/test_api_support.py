@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 
+from django.core.cache import caches
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from wagtail.documents import get_document_model
 
+from news import api_cache
 from news.models import NewsPageAuthor
 from news.snippets import Organisation, Person
 from tests.conftest import make_image, publish_news_page
@@ -28,6 +32,19 @@ BLOCK_KINDS = (
     "code",
     "table",
 )
+
+
+def cold_queries(client, url: str) -> int:
+    """Queries of a render with every cache empty: a new content generation and every Django
+    cache cleared, after a warm-up request that made the renditions."""
+    client.get(url, follow=True)
+    api_cache.invalidate("test: every answer cold")
+    for cache in caches.all():
+        cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.content[:300])
+    return len(queries)
 
 
 def make_document(title: str = "Annual report"):

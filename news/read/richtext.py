@@ -11,8 +11,11 @@ from __future__ import annotations
 import functools
 import html as html_module
 import re
+from collections.abc import Callable
+from typing import Any
 
 import nh3
+from django.db.models import Model
 from wagtail.models import Page
 from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter
 
@@ -78,20 +81,12 @@ def plain_text(html: str) -> str:
     return re.sub(r"\s+", " ", html_module.unescape(text)).strip()
 
 
-def _page_link(attrs: dict) -> str:
+def _link(model: type[Model], href: Callable[[Any], str], attrs: dict) -> str:
+    """An ``<a>`` to the frontend URL of the linked object, or a bare ``<a>`` (its text stays)
+    when the render may not show it (a draft, an expired or private page, a private document)."""
     resolver = active_resolver()
-    page = resolver.get(Page, attrs.get("id")) if resolver else None
-    if page is None:
-        return "<a>"
-    return f'<a href="{page_path(page)}">'
-
-
-def _document_link(attrs: dict) -> str:
-    resolver = active_resolver()
-    document = resolver.get(document_model(), attrs.get("id")) if resolver else None
-    if document is None:
-        return "<a>"
-    return f'<a href="{document.url}">'
+    target = resolver.get(model, attrs.get("id")) if resolver else None
+    return "<a>" if target is None else f'<a href="{href(target)}">'
 
 
 def _image_embed(attrs: dict) -> str:
@@ -112,5 +107,10 @@ def _escape(text: str) -> str:
     return html_module.escape(text or "", quote=True)
 
 
-_LINKS = LinkRewriter(rules={"page": _page_link, "document": _document_link})
+_LINKS = LinkRewriter(
+    rules={
+        "page": functools.partial(_link, Page, page_path),
+        "document": lambda attrs: _link(document_model(), lambda document: document.url, attrs),
+    }
+)
 _EMBEDS = EmbedRewriter(rules={"image": _image_embed})
