@@ -32,7 +32,6 @@ from news import api_cache
 from news.api_cache import CachedResponse
 
 JSON = "application/json"
-BENCH_BYPASS_HEADER = "HTTP_X_NEWSROOM_BYPASS_CACHE"
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -118,11 +117,9 @@ def _finish(response: HttpResponse, etag: str) -> HttpResponse:
     return response
 
 
-def _bypass_cache(request: HttpRequest) -> bool:
-    # Benchmarks only: measure a real full render behind a running server.
-    return bool(getattr(settings, "NEWSROOM_API_BENCH_BYPASS", False)) and bool(
-        request.META.get(BENCH_BYPASS_HEADER)
-    )
+def _response_cache_on() -> bool:
+    # Off only to measure or test renders behind the cache (sub-caches are still used).
+    return bool(getattr(settings, "NEWSROOM_API_RESPONSE_CACHE", True))
 
 
 def public_response(
@@ -143,15 +140,8 @@ def public_response(
     if if_none_match(request, etag):
         return _finish(HttpResponse(status=304), etag)
 
-    bypass = _bypass_cache(request)
-    if bypass and request.META.get(BENCH_BYPASS_HEADER) == "cold":
-        # Benchmarks only: a render with every cache of this process empty (sub-caches,
-        # Wagtail's site root paths and renditions), as right after a deploy.
-        from django.core.cache import caches
-
-        for cache in caches.all():
-            cache.clear()
-    cached = None if bypass else api_cache.get_cached(generation, key)
+    use_cache = _response_cache_on()
+    cached = api_cache.get_cached(generation, key) if use_cache else None
     rendered = cached is None
     if cached is None:
         try:
@@ -160,7 +150,7 @@ def public_response(
             return problem_response(status=error.status, detail=error.detail, errors=error.errors)
         except HttpError as error:
             return problem_response(status=error.status_code, detail=str(error))
-        if not bypass:
+        if use_cache:
             api_cache.set_cached(generation, key, cached)
 
     response = HttpResponse(cached.body, status=cached.status, content_type=cached.content_type)

@@ -324,8 +324,9 @@ NEWSROOM_CSP_ADMIN = {
 NEWSROOM_API_MAX_AGE = env_int("NEWSROOM_API_MAX_AGE", 0)
 # Lifetime of a rendered answer in Django's cache (stale ones are never served: keys change).
 NEWSROOM_API_CACHE_TIMEOUT = env_int("NEWSROOM_API_CACHE_TIMEOUT", 3600)
-# Benchmarks only: honour the X-Newsroom-Bypass-Cache header (a full render on every request).
-NEWSROOM_API_BENCH_BYPASS = env_bool("NEWSROOM_API_BENCH_BYPASS", False)
+# Off: every public answer is rendered again (its sub-caches are still used); for measuring
+# and testing renders, never needed in production.
+NEWSROOM_API_RESPONSE_CACHE = env_bool("NEWSROOM_API_RESPONSE_CACHE", True)
 
 WAGTAIL_HEADLESS_PREVIEW = {
     "CLIENT_URLS": {
