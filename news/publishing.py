@@ -120,7 +120,7 @@ class ChangeEvent:
 def frontend_path(url_path: str) -> str | None:
     """A Wagtail ``url_path`` (``/home/news/post/``) as the frontend's path (``/news/post/``).
 
-    Matches what ``representation.page_path`` gives for live pages, and also works for paths
+    Matches what ``news.read.resolver.page_path`` gives for live pages, and also works for paths
     a page no longer has (before a move or a slug change). None when no site serves it.
     """
     best = None

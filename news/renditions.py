@@ -19,7 +19,7 @@ from django.db.models.signals import post_save
 from django_tasks import task
 from wagtail.images import get_image_model
 
-from news import representation as rep
+from news.read.rendition_cache import RENDITION_FILTERS, SOCIAL_IMAGE_SPEC
 from news.webhooks import task_backend_alias
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 def make_renditions_now(image) -> int:
     """Make the renditions the API serves of ``image`` that do not exist yet; how many exist."""
-    filters = (*rep.RENDITION_FILTERS, rep.SOCIAL_IMAGE_SPEC)
+    filters = (*RENDITION_FILTERS, SOCIAL_IMAGE_SPEC)
     try:
         return len(image.get_renditions(*filters))
     except Exception:

@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from wagtail.images import get_image_model
 
-from news.representation import RENDITION_SPECS, SOCIAL_IMAGE_SPEC
+from news.read.rendition_cache import RENDITION_SPECS, SOCIAL_IMAGE_SPEC
 from news.webhooks import wait_for_background_tasks
 from tests.conftest import make_image
 

@@ -1,8 +1,9 @@
 """Published organisations and people: list and detail (drafts never appear).
 
-The JSON is ``news.representation``'s ``organisation_data`` / ``person_data`` — the same shape
+The JSON is ``news.read.people``'s ``organisation_data`` / ``person_data`` — the same shape
 as inside quote, bio and boilerplate blocks — with everything (logos, headshots, links in
-rich text) loaded in bulk by one ``Resolver``: a constant number of queries per request.
+rich text) loaded in bulk by one ``Resolver``: a constant number of queries per request. The
+queries and what they preload are ``news.read.selectors``'.
 """
 
 # Django Ninja declares parameters as Query(...)/Path(...) defaults, by design.
@@ -15,8 +16,10 @@ from ninja import Path, Query, Router
 
 from cms.api import schemas
 from cms.api.http import ProblemError, json_result, public_response
-from news import representation as rep
-from news.snippets import Organisation, Person
+from news.read.people import organisation_data, person_data
+from news.read.resolver import Resolver, resolving
+from news.read.richtext import rich_text_html
+from news.read.selectors import by_key, published_organisations, published_people
 
 ERRORS = {400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem}
 LIMIT_MAX = 100
@@ -27,52 +30,33 @@ organisations_router = Router(tags=["organisations"])
 persons_router = Router(tags=["persons"])
 
 
-def _published_organisations():
-    return Organisation.objects.filter(live=True).order_by("name", "pk")
-
-
-def _published_people():
-    return Person.objects.filter(live=True).select_related("organisation").order_by("name", "pk")
-
-
-def _by_key(queryset, key: str):
-    """Digits look an object up by id, anything else by slug."""
-    return (
-        queryset.filter(pk=int(key))
-        if key.isdigit() and len(key) < 18
-        else queryset.filter(slug=key)
-    )
-
-
 def _organisations_json(organisations, request) -> list[dict]:
-    resolver = rep.Resolver(request=request)
+    resolver = Resolver(request=request)
     for organisation in organisations:
         resolver.want_image(organisation.logo_id)
         resolver.collect_rich_text(organisation.boilerplate)
         resolver.collect_rich_text(organisation.legal_notice)
     resolver.load()
-    with rep.resolving(resolver):
+    with resolving(resolver):
         return [
             {
-                **rep.organisation_data(organisation),
+                **organisation_data(organisation),
                 "about_heading": organisation.about_heading,
-                "boilerplate_html": rep.rich_text_html(organisation.boilerplate),
-                "legal_notice_html": rep.rich_text_html(organisation.legal_notice),
+                "boilerplate_html": rich_text_html(organisation.boilerplate),
+                "legal_notice_html": rich_text_html(organisation.legal_notice),
             }
             for organisation in organisations
         ]
 
 
 def _people_json(people, request) -> list[dict]:
-    resolver = rep.Resolver(request=request)
+    resolver = Resolver(request=request)
     for person in people:
-        resolver.want_image(person.headshot_id)
-        if person.organisation_id and person.organisation.live:
-            resolver.want_image(person.organisation.logo_id)
+        resolver.want_person_images(person)
         resolver.collect_rich_text(person.bio)
     resolver.load()
-    with rep.resolving(resolver):
-        return [rep.person_data(person) for person in people]
+    with resolving(resolver):
+        return [person_data(person) for person in people]
 
 
 def _page(queryset, limit: int, offset: int, to_json, request) -> dict:
@@ -95,7 +79,7 @@ def organisations_list(
     return public_response(
         request,
         lambda: json_result(
-            _page(_published_organisations(), limit, offset, _organisations_json, request)
+            _page(published_organisations(), limit, offset, _organisations_json, request)
         ),
         allowed=("limit", "offset"),
     )
@@ -111,7 +95,7 @@ def organisations_detail(
     request: HttpRequest, key: str = Path(..., pattern=KEY_PATTERN)
 ) -> HttpResponse:
     def render():
-        organisation = _by_key(_published_organisations(), key).first()
+        organisation = by_key(published_organisations(), key).first()
         if organisation is None:
             raise ProblemError(404, f"No published organisation {key!r}.")
         return json_result(_organisations_json([organisation], request)[0])
@@ -132,7 +116,7 @@ def persons_list(
 ) -> HttpResponse:
     return public_response(
         request,
-        lambda: json_result(_page(_published_people(), limit, offset, _people_json, request)),
+        lambda: json_result(_page(published_people(), limit, offset, _people_json, request)),
         allowed=("limit", "offset"),
     )
 
@@ -145,7 +129,7 @@ def persons_list(
 )
 def persons_detail(request: HttpRequest, key: str = Path(..., pattern=KEY_PATTERN)) -> HttpResponse:
     def render():
-        person = _by_key(_published_people(), key).first()
+        person = by_key(published_people(), key).first()
         if person is None:
             raise ProblemError(404, f"No published person {key!r}.")
         return json_result(_people_json([person], request)[0])

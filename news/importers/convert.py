@@ -19,7 +19,8 @@ from urllib.parse import parse_qs, urlparse
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from news.blocks import CODE_LANGUAGES
-from news.representation import parse_video_url, plain_text, sanitise_html
+from news.read.richtext import plain_text, sanitise_html
+from news.read.video import parse_video_url
 
 Warn = Callable[[str], None]
 
