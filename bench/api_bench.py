@@ -225,9 +225,11 @@ class Server:
         env = {**self.env, "GUNICORN_BIND": self.base.removeprefix("http://"),
                "WEB_CONCURRENCY": str(self.workers), "GUNICORN_TIMEOUT": "600",
                "GUNICORN_MAX_REQUESTS": "0"}  # fmt: skip
+        self.log = tempfile.TemporaryFile()  # gunicorn's own log, shown if it fails
         self.process = subprocess.Popen(
             [str(GUNICORN), "-c", "cms/gunicorn.conf.py", "cms.wsgi"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, start_new_session=True,
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log,
+            start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and self.process.poll() is None:
@@ -235,9 +237,11 @@ class Server:
                 if get(f"{self.base}/api/v3/ping", timeout=5)[0] == 200:
                     return self
             except OSError:
-                time.sleep(0.3)
+                pass
+            time.sleep(0.3)
         self.__exit__()
-        raise SystemExit("gunicorn did not start")
+        self.log.seek(0)
+        raise SystemExit(f"gunicorn did not start: {self.log.read()[-3000:].decode()}")
 
     def __exit__(self, *exc) -> None:
         os.killpg(self.process.pid, 15)
