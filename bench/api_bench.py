@@ -96,7 +96,10 @@ with transaction.atomic():
         copy(number)
 copies = NewsPage.objects.filter(slug__startswith="bench-").order_by("slug")
 made = [{{"id": p.pk, "path": p.get_url_parts()[2]}} for p in copies]
-print(json.dumps({{"source": source.pk, "copies": made}}))
+from django.conf import settings
+database = settings.DATABASES["default"]
+connections = {{"max_age": database["CONN_MAX_AGE"], "checks": database["CONN_HEALTH_CHECKS"]}}
+print(json.dumps({{"source": source.pk, "copies": made, "connections": connections}}))
 """
 
 
@@ -148,7 +151,8 @@ def manage(env: dict, *command: str) -> str:
 
 
 def prepare_data(env: dict, workdir: Path, copies: int, listing_pages: int) -> dict:
-    """Migrated database with the demo and the copies: {"source": id, "copies": [{id, path}]}."""
+    """Migrated database with the demo and the copies: {"source": id, "copies": [{id, path}],
+    "connections": the database connection settings the server runs with}."""
     (workdir / "media").mkdir(exist_ok=True)
     started = time.monotonic()
     print("data: migrate + load_demo + copies of the longest post (a few minutes)…", flush=True)
@@ -314,13 +318,14 @@ def measure(server: Server, urls: dict, args) -> list[tuple[str, str, float]]:
     return rows
 
 
-def report(rows: list[tuple[str, str, float]], env: dict, args) -> None:
+def report(rows: list[tuple[str, str, float]], env: dict, connections: dict, args) -> None:
     trivial = (rows[0][2] + rows[-1][2]) / 2
     database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
     cache = "Redis" if env.get("CACHE_URL") or env.get("REDIS_URL") else "local memory"
     print(
-        f"\ncms.settings.production defaults ({database}, {cache} cache, persistent DB "
-        f"connections); gunicorn.conf.py, {args.workers} sync workers; wrk -t{args.threads} "
+        f"\ncms.settings.production defaults ({database}, {cache} cache, CONN_MAX_AGE "
+        f"{connections['max_age']}, health checks {'on' if connections['checks'] else 'off'}); "
+        f"gunicorn.conf.py, {args.workers} sync workers; wrk -t{args.threads} "
         f"-c{args.connections} -d{args.duration}s; {os.cpu_count()} CPUs\n"
     )
     print(f"{'endpoint':16}{'kind':>8}{'req/s':>10}{'% trivial':>11}{'target':>8}")
@@ -353,7 +358,7 @@ def main() -> int:
         with Server(env, args.workers) as server:
             make_renditions(server.base, made["source"], args.cold_listings)
             urls = urls_for(server.base, made["copies"], args.cold_listings, args.cold)
-            report(measure(server, urls, args), env, args)
+            report(measure(server, urls, args), env, made["connections"], args)
     finally:
         drop_database(database)
         if not args.workdir:
