@@ -12,18 +12,12 @@ same members and people, then to posts on the same topics, then to posts of the 
 
 A post qualifies when it shares at least one of these. The counts are correlated subqueries of
 the candidate selection, so ranking costs no query beyond the one that reads the posts.
-
-Building and compiling that query costs far more than running it, so ``related_ids`` (a stored
-post's related live posts, what a published render needs) compiles it once per process, with
-placeholder ids, and then runs the SQL with each post's own.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -36,10 +30,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Now
+from django.db.models.functions import Coalesce
 
 from news.models import NewsPage, NewsPageTag
-from news.read.selectors import news_queryset
 
 # Through models of the derived mentions (NewsPage.organisations / NewsPage.people).
 OrganisationMention = NewsPage.organisations.through
@@ -127,30 +120,3 @@ def related_queryset(page: NewsPage, candidates: QuerySet[NewsPage]) -> QuerySet
 
 def _page_ids(model, field: str, ids: Iterable | QuerySet, *, page_field: str = "newspage_id"):
     return model.objects.filter(**{f"{field}__in": ids}).values(page_field)
-
-
-# Ids no row has: where the post's own id and category id go in the compiled statement.
-_PAGE_SLOT = -730_100_001
-_CATEGORY_SLOT = -730_100_002
-
-
-@functools.lru_cache(maxsize=16)
-def _related_statement(vendor: str, with_category: bool, limit: int) -> tuple[str, tuple]:
-    """SQL and parameters of the ids of a stored post's related live posts, with the slots'
-    placeholder ids. Visibility is checked against the database's clock (``Now()``), so the
-    statement depends only on its arguments and the schema."""
-    placeholder = NewsPage(pk=_PAGE_SLOT, category_id=_CATEGORY_SLOT if with_category else None)
-    queryset = related_queryset(placeholder, news_queryset(now=Now()))
-    sql, params = queryset.values_list("pk", flat=True)[:limit].query.sql_with_params()
-    return sql, tuple(params)
-
-
-def related_ids(page: NewsPage, limit: int) -> list[int]:
-    """Ids of up to ``limit`` live, public, unexpired posts related to the stored ``page``, best
-    first (the ranking of ``related_queryset``); one query, compiled once per process."""
-    sql, params = _related_statement(connection.vendor, page.category_id is not None, limit)
-    slots = {_PAGE_SLOT: page.pk, _CATEGORY_SLOT: page.category_id}
-    values = [slots.get(value, value) if type(value) is int else value for value in params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        return [row[0] for row in cursor.fetchall()]

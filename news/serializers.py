@@ -29,7 +29,7 @@ from news.read.selectors import (
     prefetch_card_data,
     with_card_prefetches,
 )
-from news.related import related_ids, related_queryset
+from news.related import related_queryset
 
 RELATED_POSTS = 3
 logger = logging.getLogger(__name__)
@@ -185,26 +185,28 @@ def _related_rows(page: NewsPage, limit: int) -> list[NewsPage]:
     return [] if queryset is None else list(queryset.defer(*NEWS_CARD_DEFERRED)[:limit])
 
 
-def _cached_related(page: NewsPage, request) -> list[int]:
+def _cached_related(page: NewsPage, request) -> tuple[list[int], list[NewsPage] | None]:
     """The ids of ``page``'s related posts through the cache, keyed like cards by the content
-    generation (which every change of a post, its tags, organisations or visibility bumps)."""
+    generation (which every change of a post, its tags, organisations or visibility bumps);
+    on a miss also the rows (one query: a cold render does not pay for ids, then rows)."""
     generation = request._newsroom_generation
     key = f"newsroom:related:{generation}:{page.pk}:{RELATED_POSTS}"
     try:
-        found = api_cache.response_cache().get(key)
+        related_ids = api_cache.response_cache().get(key)
     except Exception:
         logger.warning("related posts cache read failed", exc_info=True)
-        found = None
-    if found is not None:
-        return found
-    found = related_ids(page, RELATED_POSTS)
+        related_ids = None
+    if related_ids is not None:
+        return related_ids, None
+    rows = _related_rows(page, RELATED_POSTS)
+    related_ids = [row.pk for row in rows]
     try:
         api_cache.response_cache().set(
-            key, found, getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
+            key, related_ids, getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
         )
     except Exception:
         logger.warning("related posts cache write failed", exc_info=True)
-    return found
+    return related_ids, rows
 
 
 def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> dict[str, Any]:
@@ -220,11 +222,13 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
         if keys is not None:
             # Cards from the card cache where possible; the page's own card data and the
             # missing related posts' are prefetched together, with the body's references.
-            related_ids = _cached_related(page, request)
+            related_ids, rows = _cached_related(page, request)
             keys = _card_keys([page.pk, *related_ids], request)
             cards = _cache_get(keys)
             missing = [pk for pk in related_ids if pk not in cards]
-            related = list(card_rows(missing)) if missing else []
+            if rows is None and missing:
+                rows = list(card_rows(missing))
+            related = [row for row in rows or [] if row.pk in missing]
         else:
             related = _related_rows(page, RELATED_POSTS) if page.pk else []
             related_ids = [other.pk for other in related]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from news.models import NewsPage, NewsPageAuthor
 from news.read.selectors import news_queryset
-from news.related import related_ids, related_queryset
+from news.related import related_queryset
 from news.snippets import NewsCategory, Organisation
 from tests.conftest import publish_news_page
 
@@ -134,26 +134,3 @@ def test_preview_ranks_with_its_unsaved_relations(announcement_and_others, perso
     # One shared tag each ("ai"): newest first. The stored post's people, organisations,
     # category and "membership" tag no longer count.
     assert titles == [others["one tag, older"].title, others["two tags"].title]
-
-
-def test_compiled_statement_ranks_like_the_queryset_for_every_post(announcement_and_others):
-    """``related_ids`` runs the ranking compiled once with placeholder ids: every post (with a
-    category or without) gets its own related posts, in the queryset's order."""
-    announcement, others = announcement_and_others
-    for page in [announcement, *others.values()]:
-        expected = [other.pk for other in related_queryset(page, news_queryset())[:4]]
-        assert related_ids(page, 4) == expected, page.title
-    assert others["organisation"].category_id is None  # the statement without a category
-
-
-def test_compiled_statement_leaves_out_what_readers_cannot_see(announcement_and_others):
-    announcement, others = announcement_and_others
-    hidden = others["person and organisation"]
-    hidden.expire_at = timezone.now() - dt.timedelta(minutes=1)
-    hidden.save(update_fields=["expire_at"])
-    others["organisation"].unpublish()
-    assert related_ids(announcement, 3) == [
-        others["two tags"].pk,
-        others["one tag, newer"].pk,
-        others["one tag, older"].pk,
-    ]
