@@ -207,32 +207,24 @@ def test_draft_save_does_not_invalidate(post):
     assert api_cache.current_generation() == before
 
 
-def test_bench_bypass_header_renders_fully_only_when_enabled(client, post, settings, monkeypatch):
+def test_response_cache_setting_off_renders_every_answer(client, post, settings, monkeypatch):
     url = f"/api/v3/news/{post.pk}/"
-    client.get(url)
+    first = client.get(url)
+    # The old benchmark header is gone: it never skips or clears a cache.
     with CaptureQueriesContext(connection) as cached:
-        client.get(url, HTTP_X_NEWSROOM_BYPASS_CACHE="1")
-    assert len(cached) == 1  # setting off: the header is ignored
-    settings.NEWSROOM_API_BENCH_BYPASS = True
-    with CaptureQueriesContext(connection) as bypassed:
-        response = client.get(url, HTTP_X_NEWSROOM_BYPASS_CACHE="1")
-    assert response.status_code == 200
-    # Only the response cache is skipped: the body is rendered again, its rows and cards
-    # from the generation-keyed sub-caches (the row cache was filled by the first read).
+        again = client.get(url, HTTP_X_NEWSROOM_BYPASS_CACHE="cold")
+    assert len(cached) == 1 and again["X-Cache"] == "hit"
+    settings.NEWSROOM_API_RESPONSE_CACHE = False
     rendered = []
     monkeypatch.setattr(
         news_api,
         "page_detail",
         lambda page, **kw: rendered.append(page.pk) or page_detail(page, **kw),
     )
-    again = client.get(url, HTTP_X_NEWSROOM_BYPASS_CACHE="1")
-    assert again.content == response.content
-    assert rendered == [post.pk]
-    # "cold" empties every cache first: the page row comes from the database again.
-    with CaptureQueriesContext(connection) as cold:
-        assert client.get(url, HTTP_X_NEWSROOM_BYPASS_CACHE="cold").content == response.content
-    assert any("news_newspage" in query["sql"] for query in cold.captured_queries)
-    assert len(bypassed) >= 1
+    answers = [client.get(url) for _ in range(2)]
+    assert rendered == [post.pk, post.pk]
+    assert {answer["X-Cache"] for answer in answers} == {"miss"}
+    assert {answer.content for answer in answers} == {first.content}
 
 
 def test_head_is_get_without_body(client, post):

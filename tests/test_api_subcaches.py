@@ -1,8 +1,8 @@
 """Sub-caches of an uncached render (cards, related posts, rendition data) never serve stale
 content, and a render with every cache empty still gives the same JSON within budget.
 
-Reads go through the bench-only bypass header, so the response cache cannot hide a stale
-sub-cache: every request here renders the page again from the sub-caches and the database.
+The response cache is off here (``NEWSROOM_API_RESPONSE_CACHE``), so it cannot hide a stale
+sub-cache: every request renders the page again from the sub-caches and the database.
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ from tests.conftest import make_image, publish_news_page
 
 pytestmark = pytest.mark.django_db
 
-BYPASS = {"HTTP_X_NEWSROOM_BYPASS_CACHE": "1"}
-
 
 @pytest.fixture(autouse=True)
-def _bypass(settings):
-    settings.NEWSROOM_API_BENCH_BYPASS = True
+def _render_every_answer(settings):
+    settings.NEWSROOM_API_RESPONSE_CACHE = False
 
 
 @pytest.fixture
@@ -48,7 +46,7 @@ def posts(news_index, person, image):
 
 
 def get(client, url: str) -> dict:
-    response = client.get(url, **BYPASS)
+    response = client.get(url)
     assert response.status_code == 200, response.content[:300]
     return response.json()
 
@@ -141,8 +139,8 @@ def test_warm_and_cold_renders_give_the_same_json(client, posts):
     cold = []
     for url in urls:
         cache.clear()
-        cold.append(client.get(url, **BYPASS).content)
-    warm = [client.get(url, **BYPASS).content for url in urls]  # sub-caches now filled
+        cold.append(client.get(url).content)
+    warm = [client.get(url).content for url in urls]  # sub-caches now filled
     assert warm == cold
 
 
@@ -152,9 +150,9 @@ def test_cold_render_stays_within_budget(client, posts):
         client.get(url)  # renditions created once
         cache.clear()  # nothing cached at all: response, cards, related, rendition data
         with CaptureQueriesContext(connection) as cold:
-            client.get(url, **BYPASS)
+            client.get(url)
         with CaptureQueriesContext(connection) as warm:
-            client.get(url, **BYPASS)
+            client.get(url)
         assert len(cold) <= budget, url
         assert len(warm) < len(cold), url  # the sub-caches spare queries
 
@@ -172,9 +170,9 @@ def test_row_cache_follows_body_edits_unpublish_and_republish(client, posts):
     assert get(client, url)["title"] == "First, edited"
 
     first.unpublish()
-    gone = client.get(url, **BYPASS)
+    gone = client.get(url)
     assert gone.status_code == 404
-    assert client.get(url, **BYPASS).status_code == 404  # now from the row cache's "absent"
+    assert client.get(url).status_code == 404  # now from the row cache's "absent"
 
     first.save_revision().publish()  # the remembered absence belongs to an old generation
     assert get(client, url)["title"] == "First, edited"
@@ -218,7 +216,7 @@ def test_an_image_webp_cannot_encode_does_not_break_the_page(client, news_index)
     # tall is over WebP's 16,383 px limit, so only its WebP renditions cannot be made.
     strip = make_image(title="Tall strip", width=2, height=20_000)
     post = publish_news_page(news_index, title="Strip", feature_image=strip)
-    response = client.get(f"/api/v3/news/{post.pk}/", **BYPASS)
+    response = client.get(f"/api/v3/news/{post.pk}/")
     assert response.status_code == 200, response.content[:300]
     image = response.json()["feature_image"]
     assert image["height"] == 20_000

@@ -39,7 +39,7 @@ def test_postgres_restart_gives_quick_503s_then_recovers(tmp_path):
     postgres = PrivatePostgres()
     try:
         postgres.start()
-        env = base_env(tmp_path, DATABASE_URL=postgres.url, DB_CONN_MAX_AGE="60")
+        env = base_env(tmp_path, DATABASE_URL=postgres.url)
         page_id = _prepare(env)
         with gunicorn(env, workers=2) as base:
             url = f"{base}/api/v3/news/{page_id}/"

@@ -43,7 +43,6 @@ from news import api_cache
 from news.api_cache import CachedResponse
 
 JSON = "application/json"
-BENCH_BYPASS_HEADER = "HTTP_X_NEWSROOM_BYPASS_CACHE"
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -130,10 +129,10 @@ def _finish(response: HttpResponse, etag: str) -> HttpResponse:
 
 
 def _bypass_cache(request: HttpRequest) -> bool:
-    # Benchmarks only: measure a real full render behind a running server.
-    return bool(getattr(settings, "NEWSROOM_API_BENCH_BYPASS", False)) and bool(
-        request.META.get(BENCH_BYPASS_HEADER)
-    )
+    # NEWSROOM_API_RESPONSE_CACHE=false: every answer is rendered again (sub-caches are still
+    # used), to measure or test renders behind the cache. Nothing a client sends can clear
+    # or skip a cache.
+    return not getattr(settings, "NEWSROOM_API_RESPONSE_CACHE", True)
 
 
 # Tags every answer of an endpoint depends on beyond what its render records: the listings
@@ -268,13 +267,6 @@ def cached_answer(
         entry = entry if entry is not None else api_cache.get_cached(key)
         if _valid(request, entry, versions):
             return _respond(entry, api_cache.etag_for(key, entry.versions), "hit")
-    elif request.META.get(BENCH_BYPASS_HEADER) == "cold":
-        # Benchmarks only: a render with every cache of this process empty (sub-caches,
-        # Wagtail's site root paths and renditions), as right after a deploy.
-        from django.core.cache import caches
-
-        for cache in caches.all():
-            cache.clear()
 
     with api_cache.recording() as deps:
         result = render()

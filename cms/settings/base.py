@@ -6,9 +6,8 @@ cache, an immediate (in-process) task backend. See README.md for the table of va
 
 from pathlib import Path
 
-import dj_database_url
-
 from cms.env import env_bool, env_int, env_list, env_str
+from cms.settings.database import default_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = BASE_DIR / "cms"
@@ -103,26 +102,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 SQLITE_PATH = BASE_DIR / "db.sqlite3"
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
-        conn_health_checks=True,
-    )
-}
-if "postgresql" in DATABASES["default"]["ENGINE"]:
-    # Fail fast (then 503 JSON) rather than hang when PostgreSQL is unreachable.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
-        "DB_CONNECT_TIMEOUT", 3
-    )
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The admin's live preview panel and "Preview in new tab" write at the same moment;
-    # WAL + IMMEDIATE transactions + a busy timeout keep SQLite from answering "locked".
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+# Persistent, health-checked connections; SQLite's pragmas once per connection (database.py).
+DATABASES = {"default": default_database(SQLITE_PATH)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -343,8 +324,9 @@ NEWSROOM_CSP_ADMIN = {
 NEWSROOM_API_MAX_AGE = env_int("NEWSROOM_API_MAX_AGE", 0)
 # Lifetime of a rendered answer in Django's cache (stale ones are never served: keys change).
 NEWSROOM_API_CACHE_TIMEOUT = env_int("NEWSROOM_API_CACHE_TIMEOUT", 3600)
-# Benchmarks only: honour the X-Newsroom-Bypass-Cache header (a full render on every request).
-NEWSROOM_API_BENCH_BYPASS = env_bool("NEWSROOM_API_BENCH_BYPASS", False)
+# Off: every public answer is rendered again (its sub-caches are still used); for measuring
+# and testing renders, never needed in production.
+NEWSROOM_API_RESPONSE_CACHE = env_bool("NEWSROOM_API_RESPONSE_CACHE", True)
 
 WAGTAIL_HEADLESS_PREVIEW = {
     "CLIENT_URLS": {
