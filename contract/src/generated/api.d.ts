@@ -2435,6 +2435,54 @@ export interface components {
             /** Focal Point Height */
             focal_point_height?: number | null;
         };
+        /**
+         * ListingFilters
+         * @description The query parameters that filter news posts, in the listing and in search.
+         */
+        ListingFilters: {
+            /**
+             * Tag
+             * @description Tag slug or name.
+             */
+            tag?: string;
+            /**
+             * Category
+             * @description Category slug.
+             */
+            category?: string;
+            /**
+             * Organisation
+             * @description Organisation slug.
+             */
+            organisation?: string;
+            /**
+             * Person
+             * @description Person slug.
+             */
+            person?: string;
+            /**
+             * Year
+             * @description Year of the post's date.
+             */
+            year?: number;
+            /**
+             * Month
+             * @description Month of the post's date; needs year.
+             */
+            month?: number;
+            /**
+             * Date From
+             * Format: date
+             * @description Inclusive, YYYY-MM-DD.
+             */
+            date_from?: string;
+            /**
+             * Date To
+             * Format: date
+             * @description Inclusive, YYYY-MM-DD.
+             */
+            date_to?: string;
+        };
         /** NewsList */
         NewsList: {
             /** Count */
@@ -2688,8 +2736,8 @@ export interface components {
             /** Ok */
             ok: boolean;
         };
-        /** SearchFilters */
-        SearchFilters: {
+        /** SearchPaging */
+        SearchPaging: {
             /** Q */
             q?: string;
             /**
@@ -2699,28 +2747,6 @@ export interface components {
             limit: number;
             /** Offset */
             offset?: number;
-            /** Category */
-            category?: string | null;
-            /** Tag */
-            tag?: string | null;
-            /** Organisation */
-            organisation?: string | null;
-            /** Person */
-            person?: string | null;
-            /** Year */
-            year?: number;
-            /** Month */
-            month?: number;
-            /**
-             * Date From
-             * Format: date
-             */
-            date_from?: string;
-            /**
-             * Date To
-             * Format: date
-             */
-            date_to?: string;
         };
         /** Highlight */
         Highlight: {
@@ -6793,20 +6819,21 @@ export interface operations {
                 limit?: number;
                 offset?: number;
                 /** @description Tag slug or name. */
-                tag?: string | null;
+                tag?: string;
                 /** @description Category slug. */
-                category?: string | null;
+                category?: string;
                 /** @description Organisation slug. */
-                organisation?: string | null;
+                organisation?: string;
                 /** @description Person slug. */
-                person?: string | null;
-                year?: number | null;
-                /** @description Needs year. */
-                month?: number | null;
+                person?: string;
+                /** @description Year of the post's date. */
+                year?: number;
+                /** @description Month of the post's date; needs year. */
+                month?: number;
                 /** @description Inclusive, YYYY-MM-DD. */
-                date_from?: string | null;
+                date_from?: string;
                 /** @description Inclusive, YYYY-MM-DD. */
-                date_to?: string | null;
+                date_to?: string;
                 ordering?: "-date" | "date" | "title" | "-title";
             };
             header?: never;
@@ -7243,13 +7270,21 @@ export interface operations {
                 q: string;
                 limit?: number;
                 offset?: number;
-                category?: string | null;
-                tag?: string | null;
-                organisation?: string | null;
-                person?: string | null;
+                /** @description Tag slug or name. */
+                tag?: string;
+                /** @description Category slug. */
+                category?: string;
+                /** @description Organisation slug. */
+                organisation?: string;
+                /** @description Person slug. */
+                person?: string;
+                /** @description Year of the post's date. */
                 year?: number;
+                /** @description Month of the post's date; needs year. */
                 month?: number;
+                /** @description Inclusive, YYYY-MM-DD. */
                 date_from?: string;
+                /** @description Inclusive, YYYY-MM-DD. */
                 date_to?: string;
             };
             header?: never;
