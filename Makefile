@@ -1,5 +1,5 @@
 # Newsroom — the two commands: `make run` (CMS + frontend with demo content) and `make test`.
-.PHONY: run test test-postgres lint format bench-api bench-search bench-webhooks
+.PHONY: run test test-postgres lint format lock types bench-api bench-search bench-webhooks
 
 run:
 	scripts/run.sh
@@ -15,3 +15,15 @@ lint:
 
 format:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
+
+# Re-pin requirements/lock.txt and dev-lock.txt after editing pyproject.toml's dependencies
+# (ARGS="--upgrade" or ARGS="--upgrade-package NAME" to move pins; docs/development.md).
+lock:
+	scripts/lock.sh $(ARGS)
+
+# Regenerate the API's TypeScript types (frontend/src/lib/api-types.ts, also compiled by
+# contract/) from the OpenAPI document the code serves; commit the result.
+types:
+	scripts/bootstrap.sh --dev
+	scripts/frontend.sh install
+	cd frontend && npm run --silent gen:types

@@ -49,7 +49,7 @@ def main() -> None:
 
     django.setup()
     from news.models import NewsPage
-    from news.webhooks import wait_for_background_tasks
+    from tasks.pool import wait_for_background_tasks
 
     post = NewsPage.objects.live().get(slug=args.slug)
     url = args.frontend + post.url

@@ -78,7 +78,7 @@ def main() -> None:
 
     from home.models import HomePage
     from news.models import NewsIndexPage, NewsPage
-    from news.webhooks import wait_for_background_tasks
+    from tasks.pool import wait_for_background_tasks
 
     settings.ALLOWED_HOSTS = ["*"]
     print(f"Migrating a throwaway database in {workdir} ...", flush=True)

@@ -6,7 +6,7 @@ middleware, or its ``redirect_page_id`` in ``/api/v3/redirects/`` — tells anyo
 exists and what it is called. Such a redirect behaves as if it did not exist: the middleware
 leaves the 404 alone, the API leaves it out of listings and answers 404 for it. Redirects to an
 external link, or to a page readers can see, are unchanged. The rule for "readers can see" is
-the one every endpoint uses, ``news.representation.reader_visible``.
+the one every endpoint uses, ``news.read.selectors.reader_visible``.
 """
 
 from __future__ import annotations
@@ -24,19 +24,19 @@ from wagtail.contrib.redirects.middleware import get_redirect
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page
 
-from news import representation as rep
+from news.read.selectors import reader_visible
 
 
 def visible_redirects(queryset: QuerySet) -> QuerySet:
     """Only redirects to a link, or to a page an anonymous reader may see."""
-    visible_pages = rep.reader_visible(Page.objects.all()).values("pk")
+    visible_pages = reader_visible(Page.objects.all()).values("pk")
     return queryset.filter(Q(redirect_page__isnull=True) | Q(redirect_page__in=visible_pages))
 
 
 def is_visible(redirect: Redirect) -> bool:
     if redirect.redirect_page_id is None:
         return True
-    return rep.reader_visible(Page.objects.filter(pk=redirect.redirect_page_id)).exists()
+    return reader_visible(Page.objects.filter(pk=redirect.redirect_page_id)).exists()
 
 
 def may_see_every_redirect(request: HttpRequest) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from rest_framework.fields import Field as DRFField
 
+from news.read.richtext import rich_text_html
 from news.schemas import Category, Image, NewsCard, OrganisationBrief, PersonRef, Seo
 
 
@@ -38,6 +39,13 @@ class PageJSONField(DRFField):
     def to_representation(self, page: Any) -> Any:
         context = getattr(self.root, "_context", {}) or {}
         return _page_json(page, context.get("request"))[self.key]
+
+
+class ResolvedRichTextField(DRFField):
+    """``APIField`` serializer for a RichTextField: browser-ready HTML (see rich_text_html)."""
+
+    def to_representation(self, value: Any) -> str:
+        return rich_text_html(value or "")
 
 
 def page_json_field(key: str, annotation: Any) -> PageJSONField:

@@ -37,3 +37,6 @@ class NewsConfig(AppConfig):
 
         # Deployment checks (``check --deploy``): e-mail configured.
         from news import checks  # noqa: F401 — registers on import
+
+        # Webhook URLs without a signing secret (news/webhooks/checks.py).
+        from news.webhooks import checks as webhook_checks  # noqa: F401 — registers on import

@@ -6,7 +6,7 @@ document types the body on Newsroom's endpoints and on Wagtail's own page schema
 (``news.schemas.body_schema``). API v3, v2, preview, feeds and search all reach it through
 ``NewsPage.body``. Referenced objects (images, people,
 organisations, pages, documents) are fetched in bulk by the active ``Resolver`` (see
-``news.representation``) so that a post of 100 blocks costs the same queries as one of 10.
+``news.read.resolver``) so that a post of 100 blocks costs the same queries as one of 10.
 """
 
 from __future__ import annotations
@@ -25,7 +25,11 @@ from wagtail.contrib.table_block.blocks import TableBlock as WagtailTableBlock
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from news import representation as rep
+from news.read.images import IMAGE_ALIGNMENTS, image_data
+from news.read.people import free_attribution, organisation_data, person_data
+from news.read.resolver import active_resolver, page_path, stream_data
+from news.read.richtext import rich_text_html
+from news.read.video import parse_video_url
 from news.richtext_checks import rich_text_reference_problems, without_bad_references
 from news.schemas import Image, OrganisationRef, PersonRef, Strict, body_schema
 
@@ -53,13 +57,13 @@ class ResolvedChooserMixin:
     """While a ``Resolver`` is active, chooser values come from its bulk-loaded objects."""
 
     def bulk_to_python(self, values):
-        resolver = rep.active_resolver()
+        resolver = active_resolver()
         if resolver is None:
             return super().bulk_to_python(values)
         return [resolver.get(self.model_class, pk) for pk in values]
 
     def to_python(self, value):
-        resolver = rep.active_resolver()
+        resolver = active_resolver()
         if resolver is None or value is None:
             return super().to_python(value)
         return resolver.get(self.model_class, value)
@@ -120,7 +124,7 @@ class ParagraphBlock(CheckedRichTextBlock):
         super().__init__(**kwargs)
 
     def get_api_representation(self, value, context=None):
-        return {"html": rep.rich_text_html(value.source if value else "")}
+        return {"html": rich_text_html(value.source if value else "")}
 
     class Meta:
         icon = "pilcrow"
@@ -205,7 +209,7 @@ class ImageBlock(blocks.StructBlock):
     caption = blocks.CharBlock(required=False, max_length=300)
     credit = blocks.CharBlock(required=False, max_length=200, help_text="Photographer or source.")
     alignment = blocks.ChoiceBlock(
-        choices=rep.IMAGE_ALIGNMENTS,
+        choices=IMAGE_ALIGNMENTS,
         default="full",
         help_text='"Float right" puts a small image such as a logo beside the text.',
     )
@@ -233,7 +237,7 @@ class ImageBlock(blocks.StructBlock):
         image = value.get("image")
         alt = (value.get("alt_text") or "").strip()
         return {
-            "image": rep.image_data(image, alt=alt or None),
+            "image": image_data(image, alt=alt or None),
             "alt": alt or (image.description if image else ""),
             "caption": value.get("caption") or "",
             "credit": value.get("credit") or "",
@@ -279,7 +283,7 @@ class VideoEmbedBlock(blocks.StructBlock):
 
     def clean(self, value):
         value = super().clean(value)
-        if rep.parse_video_url(value.get("url") or "") is None:
+        if parse_video_url(value.get("url") or "") is None:
             _raise_struct_errors(
                 {
                     "url": "Only YouTube and Vimeo videos can be embedded: paste the video's "
@@ -289,7 +293,7 @@ class VideoEmbedBlock(blocks.StructBlock):
         return value
 
     def get_api_representation(self, value, context=None):
-        video = rep.parse_video_url(value.get("url") or "") or {}
+        video = parse_video_url(value.get("url") or "") or {}
         return {
             "url": value.get("url") or "",
             "provider": video.get("provider", ""),
@@ -354,9 +358,9 @@ class QuoteBlock(blocks.StructBlock):
     def get_api_representation(self, value, context=None):
         person = value.get("person")
         if person is not None:
-            attribution = rep.person_data(person)
+            attribution = person_data(person)
         else:
-            attribution = rep.free_attribution(
+            attribution = free_attribution(
                 value.get("attribution_name") or "",
                 value.get("attribution_role") or "",
                 value.get("attribution_organisation") or "",
@@ -394,7 +398,7 @@ class BioBlock(blocks.StructBlock):
     def get_api_representation(self, value, context=None):
         return {
             "heading": value.get("heading") or "",
-            "person": rep.person_data(value.get("person")),
+            "person": person_data(value.get("person")),
         }
 
     def get_preview_value(self):
@@ -440,9 +444,9 @@ class BoilerplateBlock(blocks.StructBlock):
             return {"heading": "", "organisation": None, "html": "", "legal_notice_html": ""}
         return {
             "heading": organisation.about_heading,
-            "organisation": rep.organisation_data(organisation),
-            "html": rep.rich_text_html(override_html or organisation.boilerplate),
-            "legal_notice_html": rep.rich_text_html(organisation.legal_notice),
+            "organisation": organisation_data(organisation),
+            "html": rich_text_html(override_html or organisation.boilerplate),
+            "legal_notice_html": rich_text_html(organisation.legal_notice),
         }
 
     def get_preview_value(self):
@@ -491,7 +495,7 @@ class CallToActionBlock(blocks.StructBlock):
         page = value.get("page")
         return {
             "label": value.get("label") or "",
-            "url": rep.page_path(page) if page is not None else (value.get("url") or ""),
+            "url": page_path(page) if page is not None else (value.get("url") or ""),
             "is_external": page is None,
         }
 
@@ -611,9 +615,9 @@ class NewsBodyBlock(blocks.StreamBlock):
         max_num = getattr(settings, "NEWSROOM_MAX_BODY_BLOCKS", 500)
 
     def get_api_representation(self, value, context=None):
-        if rep.active_resolver() is None:
+        if active_resolver() is None:
             request = (context or {}).get("request")
-            return rep.stream_data(value, request=request)
+            return stream_data(value, request=request)
         return super().get_api_representation(value, context)
 
 

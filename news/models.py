@@ -15,13 +15,13 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from news import representation as rep
 from news.api_cache import ContentGeneration  # noqa: F401 (registers the model)
-from news.api_fields import news_page_read_fields
+from news.api_fields import ResolvedRichTextField, news_page_read_fields
 from news.blocks import NewsBodyBlock
 from news.preview_tokens import PreviewTokenMixin
+from news.read.richtext import plain_text
 from news.snippets import NewsCategory, Organisation, Person  # noqa: F401 (models of this app)
-from news.webhooks import DeliveryLog  # noqa: F401 (registers the model)
+from news.webhooks.models import DeliveryLog  # noqa: F401 (registers the model)
 
 WORDS_PER_MINUTE = 230
 
@@ -31,7 +31,7 @@ class NewsIndexPage(PreviewTokenMixin, Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     # API v2 and Wagtail's stock v3 pages endpoints: browser-ready HTML, as in Newsroom's own.
-    api_fields = [APIField("intro", serializer=rep.ResolvedRichTextField())]
+    api_fields = [APIField("intro", serializer=ResolvedRichTextField())]
 
     parent_page_types = ["home.HomePage"]
     subpage_types = ["news.NewsPage"]
@@ -151,7 +151,7 @@ class NewsPage(PreviewTokenMixin, Page):
         for block in self.body:
             value = block.value
             if block.block_type == "paragraph":
-                parts.append(rep.plain_text(value.source))
+                parts.append(plain_text(value.source))
             elif block.block_type == "heading" or block.block_type == "quote":
                 parts.append(value["text"])
             elif block.block_type == "code":
@@ -165,7 +165,7 @@ class NewsPage(PreviewTokenMixin, Page):
                 override = value.get("boilerplate_override")
                 organisation = value.get("organisation")
                 source = override.source if override else getattr(organisation, "boilerplate", "")
-                parts.append(rep.plain_text(source))
+                parts.append(plain_text(source))
         return " ".join(p for p in parts if p)
 
     def referenced_people_and_organisations(self) -> tuple[set[int], set[int]]:

@@ -120,7 +120,7 @@ class ChangeEvent:
 def frontend_path(url_path: str) -> str | None:
     """A Wagtail ``url_path`` (``/home/news/post/``) as the frontend's path (``/news/post/``).
 
-    Matches what ``representation.page_path`` gives for live pages, and also works for paths
+    Matches what ``news.read.resolver.page_path`` gives for live pages, and also works for paths
     a page no longer has (before a move or a slug change). None when no site serves it.
     """
     best = None
@@ -354,7 +354,7 @@ def _flush_request() -> None:
 
 def dispatch(change: ChangeEvent) -> None:
     """Hand a finished, committed event to the webhooks and the CDN purge (never raises)."""
-    from news import webhooks
+    from news.webhooks import delivery as webhooks
 
     logger.info(
         "%s %s %s: %d path(s)",

@@ -19,15 +19,15 @@ from django.db.models.signals import post_save
 from django_tasks import task
 from wagtail.images import get_image_model
 
-from news import representation as rep
-from news.webhooks import task_backend_alias
+from news.read.rendition_cache import RENDITION_FILTERS, SOCIAL_IMAGE_SPEC
+from tasks.backends import background_alias
 
 logger = logging.getLogger(__name__)
 
 
 def make_renditions_now(image) -> int:
     """Make the renditions the API serves of ``image`` that do not exist yet; how many exist."""
-    filters = (*rep.RENDITION_FILTERS, rep.SOCIAL_IMAGE_SPEC)
+    filters = (*RENDITION_FILTERS, SOCIAL_IMAGE_SPEC)
     try:
         return len(image.get_renditions(*filters))
     except Exception:
@@ -51,7 +51,7 @@ def make_renditions(image_id: int) -> int:
 
 
 def queue_renditions(image_id: int) -> None:
-    make_renditions.using(backend=task_backend_alias()).enqueue(image_id)
+    make_renditions.using(backend=background_alias()).enqueue(image_id)
 
 
 def _image_saved(sender, instance, raw: bool = False, update_fields=None, **kwargs) -> None:

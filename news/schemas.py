@@ -1,6 +1,6 @@
 """The JSON shapes of Newsroom's read side, declared once and used by every endpoint.
 
-``news.representation`` and ``news.serializers`` build these dicts; the models here only
+``news.read`` and ``news.serializers`` build these dicts; the models here only
 describe them (for the OpenAPI document that frontends generate types from, and for Wagtail's
 own v3 page schemas). Each body block declares its value's shape beside the block
 (``news.blocks``, ``api_schema``); the body's discriminated union is derived from the stream

@@ -2,7 +2,9 @@
 
 API v3, API v2, preview, feeds and search call ``news_cards`` and ``page_detail``; nothing
 else builds page JSON. Both bulk-load what they need through one ``Resolver``, so their query
-count does not depend on the number of cards or blocks.
+count does not depend on the number of cards or blocks. The queries, and the related rows they
+preload, are ``news.read.selectors``'; the pieces of JSON (images, people, rich text) are
+``news.read``'s.
 """
 
 from __future__ import annotations
@@ -12,26 +14,25 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from wagtail.models import Page
 
 from news import api_cache
-from news import representation as rep
-from news.models import NewsPage, NewsPageAuthor
+from news.models import NewsPage
+from news.read.images import image_data, related_image, social_image_data
+from news.read.people import person_data
+from news.read.resolver import Resolver, page_path, resolving
+from news.read.richtext import rich_text_html
+from news.read.selectors import (
+    NEWS_CARD_DEFERRED,
+    card_rows,
+    news_queryset,
+    prefetch_card_data,
+    with_card_prefetches,
+)
 from news.related import related_queryset
-from news.snippets import Organisation
 
 RELATED_POSTS = 3
 logger = logging.getLogger(__name__)
-
-
-def news_queryset(*, now: Any = None) -> QuerySet[NewsPage]:
-    """Live, public, unexpired news posts with what a card needs, newest first."""
-    return (
-        rep.reader_visible(NewsPage.objects.all(), now=now)
-        .select_related("category", "locale")
-        .order_by("-date", "-pk")
-    )
 
 
 def visible_news_page(page_id: int, *, request=None) -> NewsPage | None:
@@ -57,28 +58,6 @@ def visible_news_page(page_id: int, *, request=None) -> NewsPage | None:
     return page
 
 
-def card_prefetches(*, include_drafts: bool = False) -> list[Prefetch | str]:
-    """What a card needs besides the page row: authors, tags, organisations (3 queries)."""
-    person_filter = Q() if include_drafts else Q(person__live=True)
-    organisation_qs = (
-        Organisation.objects.all() if include_drafts else Organisation.objects.filter(live=True)
-    )
-    return [
-        Prefetch(
-            "authors",
-            queryset=NewsPageAuthor.objects.filter(person_filter)
-            .select_related("person", "person__organisation")
-            .order_by("sort_order"),
-        ),
-        "tags",
-        Prefetch("organisations", queryset=organisation_qs.order_by("name")),
-    ]
-
-
-def with_card_prefetches(queryset: QuerySet[NewsPage], *, include_drafts: bool = False):
-    return queryset.prefetch_related(*card_prefetches(include_drafts=include_drafts))
-
-
 def _is_bare(page: NewsPage) -> bool:
     """Fetched from the database without card prefetches (and not a preview in memory)."""
     return (
@@ -89,15 +68,13 @@ def _is_bare(page: NewsPage) -> bool:
 
 
 def _authors(page: NewsPage) -> list[dict]:
-    return [rep.person_data(author.person) for author in page.authors.all()]
+    return [person_data(author.person) for author in page.authors.all()]
 
 
-def _want_card_images(resolver: rep.Resolver, page: NewsPage) -> None:
+def _want_card_images(resolver: Resolver, page: NewsPage) -> None:
     resolver.want_image(page.feature_image_id)
     for author in page.authors.all():
-        resolver.want_image(author.person.headshot_id)
-        if author.person.organisation_id:
-            resolver.want_image(author.person.organisation.logo_id)
+        resolver.want_person_images(author.person)
     for organisation in page.organisations.all():
         resolver.want_image(organisation.logo_id)
 
@@ -109,11 +86,11 @@ def _card(page: NewsPage) -> dict[str, Any]:
         "type": "news.NewsPage",
         "title": page.title,
         "subtitle": page.subtitle,
-        "path": rep.page_path(page),
+        "path": page_path(page),
         "date": date.isoformat() if date else None,
         "summary": page.summary,
-        "feature_image": rep.image_data(
-            rep.related_image(page, "feature_image"), alt=page.feature_image_alt or None
+        "feature_image": image_data(
+            related_image(page, "feature_image"), alt=page.feature_image_alt or None
         ),
         "authors": _authors(page),
         "byline": page.byline,
@@ -170,18 +147,18 @@ def _cache_set(keys: dict[int, str] | None, cards: dict[int, dict[str, Any]]) ->
 
 
 def news_cards(
-    pages: Sequence[NewsPage], *, request=None, resolver: rep.Resolver | None = None
+    pages: Sequence[NewsPage], *, request=None, resolver: Resolver | None = None
 ) -> list[dict[str, Any]]:
     """Cards for ``pages`` (already fetched with ``with_card_prefetches``)."""
     keys = _card_keys([page.pk for page in pages if page.pk], request)
     cached = _cache_get(keys)
     todo = [page for page in pages if page.pk not in cached]
     if todo:
-        resolver = resolver or rep.Resolver(request=request)
+        resolver = resolver or Resolver(request=request)
         for page in todo:
             _want_card_images(resolver, page)
         resolver.load()
-        with rep.resolving(resolver):
+        with resolving(resolver):
             built = {page.pk: _card(page) for page in todo}
         _cache_set(keys, built)
         cached.update(built)
@@ -196,7 +173,7 @@ def cards_for_ids(page_ids: Sequence[int], *, request=None) -> list[dict[str, An
     cards = _cache_get(keys)
     missing = [pk for pk in page_ids if pk not in cards]
     if missing:
-        pages = list(with_card_prefetches(news_queryset().defer("body").filter(pk__in=missing)))
+        pages = list(with_card_prefetches(card_rows(missing)))
         cards.update(zip([p.pk for p in pages], news_cards(pages, request=request), strict=True))
     return [cards[pk] for pk in page_ids if pk in cards]
 
@@ -205,7 +182,7 @@ def _related_rows(page: NewsPage, limit: int) -> list[NewsPage]:
     """Up to ``limit`` live posts related to ``page``, best first (ranking: news.related; one
     query; without their body, which a card does not show)."""
     queryset = related_queryset(page, news_queryset())
-    return [] if queryset is None else list(queryset.defer("body")[:limit])
+    return [] if queryset is None else list(queryset.defer(*NEWS_CARD_DEFERRED)[:limit])
 
 
 def _cached_related(page: NewsPage, request) -> tuple[list[int], list[NewsPage] | None]:
@@ -239,7 +216,7 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
     a preview carrying its authors and tags in memory, or come bare from ``news_queryset()``
     — then its card data and its related posts' are prefetched together (fewest queries).
     """
-    resolver = rep.Resolver(request=request, include_drafts=include_drafts)
+    resolver = Resolver(request=request, include_drafts=include_drafts)
     if isinstance(page, NewsPage):
         keys = None if include_drafts or not page.pk else _card_keys([page.pk], request)
         if keys is not None:
@@ -250,7 +227,7 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
             cards = _cache_get(keys)
             missing = [pk for pk in related_ids if pk not in cards]
             if rows is None and missing:
-                rows = list(news_queryset().defer("body").filter(pk__in=missing))
+                rows = list(card_rows(missing))
             related = [row for row in rows or [] if row.pk in missing]
         else:
             related = _related_rows(page, RELATED_POSTS) if page.pk else []
@@ -258,30 +235,27 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
             cards = {}
         own = [] if page.pk in cards else [page]
         bare = [page] if own and _is_bare(page) else []
-        if bare or related:
-            prefetch_related_objects(
-                bare + related, *card_prefetches(include_drafts=include_drafts and bool(bare))
-            )
+        prefetch_card_data(bare + related, include_drafts=include_drafts and bool(bare))
         for card_page in own + related:
             _want_card_images(resolver, card_page)
         _want_page(resolver, page)
         resolver.load()
-        with rep.resolving(resolver):
+        with resolving(resolver):
             built = {card_page.pk: _card(card_page) for card_page in own + related}
             _cache_set(keys, built)
             cards.update(built)
             card = cards[page.pk] if page.pk else built[None]
             return _news_page_data(page, card, [cards[pk] for pk in related_ids if pk in cards])
-    with rep.resolving(resolver):
+    with resolving(resolver):
         data = _base_data(page)
         for field in ("intro", "tagline"):
             if hasattr(page, field):
                 value = getattr(page, field)
-                data[field] = rep.rich_text_html(value) if field == "intro" else value
+                data[field] = rich_text_html(value) if field == "intro" else value
         return data
 
 
-def _want_page(resolver: rep.Resolver, page: NewsPage) -> None:
+def _want_page(resolver: Resolver, page: NewsPage) -> None:
     """Note what a post's own JSON refers to beyond its card: social image, body."""
     resolver.want_image(page.feature_image_id, social=True)
     resolver.collect_stream(page.body.stream_block, page.body.raw_data)
@@ -295,7 +269,7 @@ def _base_data(page: Page) -> dict[str, Any]:
         "type": f"{page._meta.app_label}.{page.__class__.__name__}",
         "title": page.title,
         "slug": page.slug,
-        "path": rep.page_path(page) if page.pk else "",
+        "path": page_path(page) if page.pk else "",
         "seo": _seo(page),
         "meta": {
             "first_published_at": page.first_published_at.isoformat()
@@ -312,7 +286,7 @@ def _base_data(page: Page) -> dict[str, Any]:
 def _news_page_data(page: NewsPage, card: dict, related: list[dict]) -> dict[str, Any]:
     data = _base_data(page)
     data.update(card)
-    data["path"] = rep.page_path(page) if page.pk else ""
+    data["path"] = page_path(page) if page.pk else ""
     data["body"] = page.body.stream_block.get_api_representation(page.body, context={})
     data["related"] = related
     return data
@@ -322,15 +296,14 @@ def page_details(pages: Sequence[NewsPage], *, request=None) -> list[dict[str, A
     """``page_detail`` of many posts with one Resolver, without related posts (``[]``): for
     listings that show whole posts (API v2 with ``fields=body``), in a constant number of
     queries whatever the number of posts and blocks."""
-    resolver = rep.Resolver(request=request)
+    resolver = Resolver(request=request)
     bare = [page for page in pages if _is_bare(page)]
-    if bare:
-        prefetch_related_objects(bare, *card_prefetches(), "locale")
+    prefetch_card_data(bare)
     for page in pages:
         _want_card_images(resolver, page)
         _want_page(resolver, page)
     resolver.load()
-    with rep.resolving(resolver):
+    with resolving(resolver):
         return [_news_page_data(page, _card(page), []) for page in pages]
 
 
@@ -357,11 +330,11 @@ def attach_details(pages: Sequence[Page], *, request=None) -> None:
 
 def _seo(page: Page) -> dict[str, Any]:
     # Not hasattr(page, "feature_image"): that would load the image, one query more.
-    feature = rep.related_image(page, "feature_image") if isinstance(page, NewsPage) else None
+    feature = related_image(page, "feature_image") if isinstance(page, NewsPage) else None
     summary = getattr(page, "summary", "")
     return {
         "title": page.seo_title or page.title,
         "description": page.search_description or summary,
         "canonical_url": getattr(page, "canonical_url", "") or "",
-        "social_image": rep.social_image_data(feature),
+        "social_image": social_image_data(feature),
     }

@@ -4,7 +4,7 @@ Wagtail already checks images (format matches extension, pixel limits against de
 bombs, empty files). Two additions, wired in through ``WAGTAILIMAGES_IMAGE_FORM_BASE`` and
 ``WAGTAILDOCS_DOCUMENT_FORM_BASE``:
 
-* images: every image gets WebP renditions (``news.representation.RENDITION_SPECS``), and WebP
+* images: every image gets WebP renditions (``news.read.rendition_cache.RENDITION_SPECS``), and WebP
   cannot encode more than 16383 pixels per side; an image whose renditions would be longer
   (a 1×100000 strip: renditions never upscale) is refused instead of breaking every page
   that shows it;
@@ -32,7 +32,7 @@ from PIL import Image as PILImage
 from wagtail.documents.forms import BaseDocumentForm
 from wagtail.images.forms import BaseImageForm
 
-from news.representation import RENDITION_FILTERS
+from news.read.rendition_cache import RENDITION_FILTERS
 from news.svg import RASTER_MAX_SIDE, RASTER_WIDTHS, SvgError, sanitise_svg, svg_size
 
 # The longest side libwebp can encode.

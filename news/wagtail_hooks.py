@@ -51,6 +51,6 @@ register_snippet(NewsroomViewSetGroup)
 @hooks.register("register_admin_viewset")
 def register_webhook_delivery_log():
     # Settings → Webhook deliveries: the publishing pipeline's log, with "Resend".
-    from news.webhooks import DeliveryLogViewSet
+    from news.webhooks.admin import DeliveryLogViewSet
 
     return DeliveryLogViewSet("webhook_deliveries")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite. Installs what it needs (venv + dev dependencies; Debian's chromium
-# for the browser tests and Debian's nodejs/npm for the OpenAPI contract tools when they are
-# missing and we are root; contract/'s npm tools from its lock file), then runs ruff and pytest.
+# The whole test suite. Installs what it needs (venv + the pinned dev dependencies from
+# requirements/dev-lock.txt; Debian's chromium for the browser tests and Debian's nodejs/npm for
+# the OpenAPI contract tools when they are missing and we are root; contract/'s npm tools from
+# its lock file), then runs ruff and pytest.
 # DATABASE_URL selects the database (default: SQLite); extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -19,9 +19,9 @@ from django.db import connection, transaction
 from django.db.models import Prefetch
 from wagtail.models import Page
 
-from news import representation as rep
 from news.models import NewsPage, NewsPageAuthor
-from news.serializers import news_queryset
+from news.read.richtext import plain_text
+from news.read.selectors import news_queryset
 from news.snippets import NewsCategory, Organisation, Person
 from search import fulltext_sql
 from search.models import SearchDocument
@@ -45,7 +45,7 @@ _BLOCK_TAG = re.compile(r"<(/?(?:p|li|ul|ol|h[1-6]|br|div|blockquote|tr|td|th)\b
 
 def html_text(html: str | None) -> str:
     """Visible text of rich text, with a space where block elements meet ("a</li><li>b")."""
-    return rep.plain_text(_BLOCK_TAG.sub(r" <\1", html or ""))
+    return plain_text(_BLOCK_TAG.sub(r" <\1", html or ""))
 
 
 def _join(parts: Iterable[Any]) -> str:

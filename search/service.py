@@ -23,8 +23,9 @@ from django.utils import timezone
 from wagtail.contrib.search_promotions.models import Query, QueryDailyHits
 
 from news import api_cache
-from news import representation as rep
-from news.serializers import cards_for_ids, news_queryset
+from news.read.resolver import page_path
+from news.read.selectors import news_queryset
+from news.serializers import cards_for_ids
 from search import filters as search_filters
 from search.backends import Hit, get_backend
 from search.query import ParsedQuery, check_length, parse, words_of
@@ -205,7 +206,7 @@ def suggest(q: str, limit: int, *, request=None) -> dict[str, Any]:
         .filter(pk__in=[pk for pk, _ in found])
         .only("pk", "title", "url_path", "path", "depth")
     )
-    paths = {page.pk: rep.page_path(page) for page in pages}
+    paths = {page.pk: page_path(page) for page in pages}
     return {
         "items": [
             {"id": pk, "title": title, "path": paths[pk]} for pk, title in found if pk in paths

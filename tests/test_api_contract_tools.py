@@ -6,9 +6,13 @@ to a temporary file; contract/'s npm tools, installed from its lock file (contra
 
 - its bytes parse with a JSON parser that refuses duplicate keys;
 - ``redocly lint`` with the recommended rules (contract/redocly.yaml) reports 0 errors;
-- ``openapi-typescript`` generates types from it;
+- the project's one type generator (frontend/scripts/gen-types.mjs: openapi-typescript, as
+  ``make types`` runs it for the committed frontend/src/lib/api-types.ts) generates types
+  from it;
 - contract/src/consumer.ts compiles with ``tsc --strict`` against those fresh types, and a
-  ``switch`` over block types that misses one does not.
+  ``switch`` over block types that misses one does not; it also compiles against the
+  committed types, which contract/tsconfig.json shares with the frontend
+  (tests/test_frontend.py checks that they are not stale).
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from django.test import Client
 REPO = Path(__file__).resolve().parent.parent
 CONTRACT = REPO / "contract"
 BIN = CONTRACT / "node_modules" / ".bin"
-COMMITTED_TYPES = CONTRACT / "src" / "generated" / "api.d.ts"
+GENERATOR = REPO / "frontend" / "scripts" / "gen-types.mjs"
+COMMITTED_TYPES = REPO / "frontend" / "src" / "lib" / "api-types.ts"
 # No update checks or usage data from the tools; plain output.
 TOOL_ENV = {
     **os.environ,
@@ -99,12 +104,13 @@ def served(django_db_setup, django_db_blocker, workdir) -> Path:
 
 @pytest.fixture(scope="module")
 def tools() -> None:
-    """contract/'s npm tools, installed from package-lock.json when missing or stale."""
-    result = subprocess.run(
-        [str(CONTRACT / "install.sh")], capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode == 0, "contract/install.sh failed:\n" + output(result)
-    for tool in ("redocly", "openapi-typescript", "tsc"):
+    """contract/'s npm tools and the frontend's (where the type generator's openapi-typescript
+    lives), each installed from its package-lock.json when missing or stale."""
+    for script in (CONTRACT / "install.sh", REPO / "scripts" / "frontend.sh"):
+        args = [str(script)] + (["install"] if script.name == "frontend.sh" else [])
+        result = subprocess.run(args, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, f"{script.name} failed:\n" + output(result)
+    for tool in ("redocly", "tsc"):
         assert (BIN / tool).exists(), f"{tool} is not installed in contract/node_modules"
 
 
@@ -119,8 +125,8 @@ def lint(tools, served) -> tuple[subprocess.CompletedProcess, dict]:
 
 @pytest.fixture(scope="module")
 def generated(tools, served, workdir) -> tuple[subprocess.CompletedProcess, Path]:
-    path = workdir / "api.d.ts"
-    result = run([BIN / "openapi-typescript", served, "--output", path])
+    path = workdir / "api-types.ts"
+    result = run(["node", GENERATOR, "--file", served, "--out", path])
     return result, path
 
 
@@ -163,7 +169,7 @@ def test_redocly_recommended_rules_report_no_errors(lint):
     assert not [p for p in report["problems"] if p["ruleId"] == "no-path-trailing-slash"]
 
 
-def test_openapi_typescript_generates_types(generated, served):
+def test_the_type_generator_generates_types(generated, served):
     result, path = generated
     assert result.returncode == 0, output(result)
     types = path.read_text()
@@ -182,7 +188,7 @@ def test_openapi_typescript_generates_types(generated, served):
 
 def test_consumer_compiles_strictly_against_the_fresh_types(generated, workdir):
     _, types = generated
-    assert types.exists(), "openapi-typescript wrote no types"
+    assert types.exists(), "the type generator wrote no types"
     config = tsconfig_for(workdir, "tsconfig.json", types, [CONTRACT / "src" / "consumer.ts"])
     result = tsc(config)
     assert result.returncode == 0, output(result)
@@ -215,3 +221,13 @@ def test_a_switch_missing_a_block_type_does_not_compile(generated, workdir):
     assert result.returncode != 0, "tsc accepted a non-exhaustive switch:\n" + output(result)
     assert "TS2322" in result.stdout and "'never'" in result.stdout, output(result)
     assert '"table"' in result.stdout, output(result)
+
+
+def test_consumer_compiles_against_the_committed_types(tools):
+    """contract/ has no types of its own: its tsconfig maps "newsroom-api" to the frontend's
+    committed file, the one ``make types`` regenerates."""
+    result = run([BIN / "tsc", "--strict", "--noEmit", "--listFiles", "-p", "tsconfig.json"])
+    assert result.returncode == 0, output(result)
+    listed = {Path(line).resolve() for line in result.stdout.splitlines() if line.strip()}
+    assert COMMITTED_TYPES.resolve() in listed
+    assert not list((CONTRACT / "src").rglob("*.d.ts")), "contract/ keeps a second copy"

@@ -116,7 +116,7 @@ def _real_values() -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
     from wagtail.models import Page
 
     from news.models import NewsPage
-    from news.representation import page_path
+    from news.read.resolver import page_path
     from news.snippets import NewsCategory, Organisation, Person
 
     pages = list(Page.objects.live().specific())

@@ -147,19 +147,32 @@ def body_with_every_kind(repeats: int, *, images, people, organisations, page, d
     return json.dumps(items)
 
 
-def publish_rich_post(news_index, *, repeats: int, distinct: int, title: str, link_target=None):
+def publish_rich_post(
+    news_index,
+    *,
+    repeats: int,
+    distinct: int,
+    title: str,
+    link_target=None,
+    full_card: bool = False,
+    category=None,
+):
     """A published post with ``repeats`` × every block kind, referring to ``distinct`` objects
-    of each kind (images, people, organisations, documents)."""
+    of each kind (images, people, organisations, documents). Its author is the first person;
+    with ``full_card`` every person (each with organisation and headshot) is an author and
+    the post has ``distinct`` tags more, so its card grows with ``distinct`` too."""
     images = [make_image(f"{title} image {i}", description="An image") for i in range(distinct)]
     people, organisations = make_people(distinct, prefix=title)
     documents = [make_document(f"{title} doc {i}") for i in range(distinct)]
     target = link_target or publish_news_page(news_index, title=f"{title} target")
+    authors = people if full_card else people[:1]
     page = publish_news_page(
         news_index,
         title=title,
         summary=f"Summary of {title}",
         feature_image=images[0],
-        authors=[NewsPageAuthor(person=people[0])],
+        category=category,
+        authors=[NewsPageAuthor(person=person) for person in authors],
         body=body_with_every_kind(
             repeats,
             images=images,
@@ -169,7 +182,7 @@ def publish_rich_post(news_index, *, repeats: int, distinct: int, title: str, li
             documents=documents,
         ),
     )
-    page.tags.add("lattice")
+    page.tags.add("lattice", *(f"{title} tag {i}" for i in range(distinct if full_card else 0)))
     page.save_revision().publish()
     page.refresh_from_db()
     return page

@@ -369,7 +369,8 @@ def test_a_database_failure_after_the_renditions_were_made_leaves_nothing(
     from django.core.cache import cache
 
     from cms.api import uploads
-    from news.representation import image_data, rendition_cache_key
+    from news.read.images import image_data
+    from news.read.rendition_cache import rendition_cache_key
 
     seen = []
     before = media_files()

@@ -373,7 +373,7 @@ def test_editor_sees_what_to_fix_for_an_invalid_block(editor_client, news_index,
 
 
 def test_plain_text_separates_block_elements_but_not_inline_ones():
-    from news.representation import plain_text
+    from news.read.richtext import plain_text
 
     html = "<ul><li>alpha</li><li>beta</li></ul><p>in<b>line</b></p><h3>head</h3><p>tail</p>"
     assert plain_text(html) == "alpha beta inline head tail"

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 from wagtail.contrib.redirects.models import Redirect
 
-from news.webhooks import signature_header, wait_for_background_tasks
+from news.webhooks.signing import signature_header
+from tasks.pool import wait_for_background_tasks
 from tests.conftest import publish_news_page
 from tests.frontend_server import FRONTEND, build_frontend, next_server
 from tests.live_cms import live_cms

@@ -24,18 +24,20 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
 from wagtail.models import Revision
 
-from news.importers.convert import (
-    Draft,
+from news.importers.compare import role_without_organisation
+from news.importers.drafts import Draft
+from news.importers.jekyll import PostError, parse_post
+from news.importers.metadata import expand_permalink
+from news.importers.patterns import (
     about_name,
     detect_quote,
     is_legal_notice,
     membership_statement,
     split_attribution,
 )
-from news.importers.jekyll import PostError, expand_permalink, parse_post
-from news.importers.writer import JekyllWriter, role_without_organisation
+from news.importers.writer import JekyllWriter
 from news.models import NewsPage
-from news.representation import Resolver
+from news.read.resolver import Resolver, resolving
 from news.snippets import NewsCategory, Organisation, Person
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "jekyll"
@@ -654,7 +656,7 @@ def test_imported_blocks_validate_and_render(news_index, assets: Path) -> None:
         page.full_clean()
         for block in page.get_latest_revision_as_object().body:
             block.block.clean(block.value)  # what the editor's form would require
-            with Resolver().active():
+            with resolving(Resolver()):
                 assert block.block.get_api_representation(block.value) is not None
 
 
@@ -811,7 +813,7 @@ def test_seed_imports_as_built_in_the_admin(news_index, seed_site: Path) -> None
     assert all(not b["boilerplate_override"].source for b in boilerplates)
     # The body no longer carries the trademark line: it is the boilerplate's legal notice.
     assert "©" not in page.body_text()
-    with Resolver().active():
+    with resolving(Resolver()):
         shown = boilerplates[0]
         data = page.body[8].block.get_api_representation(shown)
     assert data["legal_notice_html"].startswith("<p>© Corvid Corporation.")

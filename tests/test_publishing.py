@@ -23,12 +23,9 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 
 from news.models import NewsIndexPage, NewsPage, NewsPageAuthor
 from news.snippets import Organisation, Person
-from news.webhooks import (
-    SIGNATURE_HEADER,
-    DeliveryLog,
-    verify_signature,
-    wait_for_background_tasks,
-)
+from news.webhooks.models import DeliveryLog
+from news.webhooks.signing import SIGNATURE_HEADER, verify_signature
+from tasks.pool import wait_for_background_tasks
 from tests.conftest import make_image, publish_news_page
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_db")]

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from news.models import NewsPage, NewsPageAuthor
+from news.read.selectors import news_queryset
 from news.related import related_queryset
-from news.serializers import news_queryset
 from news.snippets import NewsCategory, Organisation
 from tests.conftest import publish_news_page
 

@@ -13,8 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from wagtail.images import get_image_model
 
-from news.representation import RENDITION_SPECS, SOCIAL_IMAGE_SPEC
-from news.webhooks import wait_for_background_tasks
+from news.read.rendition_cache import RENDITION_SPECS, SOCIAL_IMAGE_SPEC
+from tasks.pool import wait_for_background_tasks
 from tests.conftest import make_image
 
 # Real commits: renditions are queued after the transaction that saved the image commits.

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from django.test import override_settings
 
-from news import representation as rep
+from news.read.images import image_data
 from tests.conftest import make_image
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def s3_bucket(s3_endpoint, monkeypatch):
 
 def test_images_and_renditions_live_in_the_bucket(s3_bucket, s3_endpoint):
     image = make_image("Bucket image", width=1200, height=800, description="In a bucket")
-    data = rep.image_data(image)
+    data = image_data(image)
     keys = {obj["Key"] for obj in s3_bucket.list_objects_v2(Bucket="newsroom-media")["Contents"]}
     assert image.file.name in keys
     assert any(key.endswith(".webp") for key in keys)  # renditions were written to S3 too

@@ -19,7 +19,7 @@ from wagtail.images import get_image_model
 from wagtail.models import APIToken
 
 from cms.media import media_urlpatterns
-from news import representation as rep
+from news.read.images import image_data, social_image_data
 from news.svg import SVG_CSP, SvgError, raster_size, sanitise_svg, svg_size
 from tests.test_api_uploads import media_files
 from tests.test_storage_s3 import s3_endpoint  # noqa: F401, F811 - the moto S3 server
@@ -256,7 +256,7 @@ def _svg_image(title: str = "Logo"):
 
 def test_image_data_and_social_rendition_of_an_svg() -> None:
     image = _svg_image()
-    data = rep.image_data(image)
+    data = image_data(image)
     assert (data["width"], data["height"]) == (240, 80)
     assert data["src"] == image.file.url and data["src"].endswith(".svg")
     png = next(r for r in data["renditions"] if r["format"] == "png" and r["width"] == 960)
@@ -268,13 +268,13 @@ def test_image_data_and_social_rendition_of_an_svg() -> None:
     assert drawn.convert("RGB").getpixel((5, 5)) == (11, 92, 173)
     assert drawn.convert("RGB").getpixel((160, 160)) == (255, 255, 255)
 
-    social = rep.social_image_data(image)
+    social = social_image_data(image)
     assert (social["width"], social["height"]) == (1200, 630)
     assert social["url"].endswith(".jpg")
     rows = image.renditions.count()
     # Made once: asking again reuses the stored renditions.
-    rep.image_data(image)
-    rep.social_image_data(image)
+    image_data(image)
+    social_image_data(image)
     assert image.renditions.count() == rows == 7
 
 
@@ -290,7 +290,7 @@ def test_media_view_serves_svg_with_csp_and_nosniff(client) -> None:
     assert response["Content-Security-Policy"] == SVG_CSP
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"<svg" in b"".join(response.streaming_content)
-    raster = image.renditions.first() or rep.image_data(image) and image.renditions.first()
+    raster = image.renditions.first() or image_data(image) and image.renditions.first()
     other = client.get(raster.url)
     assert other.status_code == 200 and other["X-Content-Type-Options"] == "nosniff"
     # A raster gets the site-wide policy (cms/csp.py), not the SVG one.
@@ -322,7 +322,7 @@ def test_s3_storage_types_svg_objects(s3_endpoint, monkeypatch) -> None:  # noqa
     }
     with override_settings(STORAGES=storages):
         image = _svg_image()
-        rep.image_data(image)
+        image_data(image)
         original = s3.head_object(Bucket="svg-media", Key=image.file.name)
         png = image.renditions.get(filter_spec="width-480|format-png")
         raster = s3.head_object(Bucket="svg-media", Key=png.file.name)

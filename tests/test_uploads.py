@@ -17,7 +17,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import APIToken
 
-from news.representation import image_data
+from news.read.images import image_data
 from news.uploads import WEBP_MAX_SIDE, webp_side_problem
 from tests.conftest import make_image
 

@@ -31,18 +31,11 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from news.webhooks import (
-    SIGNATURE_HEADER,
-    DeliveryLog,
-    backoff_delay,
-    claim,
-    deliver_due,
-    discard_scheduled_tasks,
-    resend,
-    scheduled_task_count,
-    verify_signature,
-    wait_for_background_tasks,
-)
+from news.webhooks.delivery import deliver_due, resend
+from news.webhooks.models import DeliveryLog
+from news.webhooks.outbox import backoff_delay, claim
+from news.webhooks.signing import SIGNATURE_HEADER, verify_signature
+from tasks.pool import discard_scheduled_tasks, scheduled_task_count, wait_for_background_tasks
 from tests.conftest import publish_news_page
 from tests.servers import PYTHON, REPO, base_env, free_port
 

@@ -23,17 +23,12 @@ from wagtail.models import Page, Site
 
 from cms.api import schemas
 from cms.api.http import JSON, ProblemError, json_result, public_response
-from news import representation as rep
 from news.api_cache import CachedResponse
 from news.feeds import FEED_FORMATS, render_feed
 from news.models import NewsPage, NewsPageTag
-from news.serializers import (
-    cards_for_ids,
-    news_queryset,
-    page_detail,
-    visible_news_page,
-    with_card_prefetches,
-)
+from news.read.resolver import page_path
+from news.read.selectors import news_queryset, reader_visible, with_card_prefetches
+from news.serializers import cards_for_ids, page_detail, visible_news_page
 from search.filters import FILTER_PARAMS, ParamError, parse_filters
 
 ERRORS = {400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem}
@@ -195,7 +190,7 @@ def _specific_visible_page(
 ) -> Page | None:
     if issubclass(content_type_model, NewsPage):
         return visible_news_page(page_id, request=request)
-    return rep.reader_visible(content_type_model.objects.filter(pk=page_id)).first()
+    return reader_visible(content_type_model.objects.filter(pk=page_id)).first()
 
 
 def _route(request: HttpRequest, html_path: str):
@@ -208,9 +203,7 @@ def _route(request: HttpRequest, html_path: str):
 
     row = (
         # Only within this site's tree: pages of other sites may share a url_path.
-        rep.reader_visible(
-            Page.objects.filter(url_path=url_path, path__startswith=site.root_page.path)
-        )
+        reader_visible(Page.objects.filter(url_path=url_path, path__startswith=site.root_page.path))
         .values_list("pk", "content_type_id")
         .first()
     )
@@ -248,10 +241,10 @@ def _find_redirect(site: Site, html_path: str) -> dict | None:
     if redirect is None:
         return None
     if redirect.redirect_page_id:
-        target = rep.reader_visible(Page.objects.filter(pk=redirect.redirect_page_id)).first()
+        target = reader_visible(Page.objects.filter(pk=redirect.redirect_page_id)).first()
         if target is None:  # pointing at a draft or private page: reveal nothing
             return None
-        location = rep.page_path(target)  # site-relative, like every path in the API
+        location = page_path(target)  # site-relative, like every path in the API
         if redirect.redirect_page_route_path:
             location = location.rstrip("/") + redirect.redirect_page_route_path
     elif redirect.redirect_link:

@@ -1,8 +1,9 @@
 """Published organisations and people: list and detail (drafts never appear).
 
-The JSON is ``news.representation``'s ``organisation_data`` / ``person_data`` — the same shape
+The JSON is ``news.read.people``'s ``organisation_data`` / ``person_data`` — the same shape
 as inside quote, bio and boilerplate blocks — with everything (logos, headshots, links in
-rich text) loaded in bulk by one ``Resolver``: a constant number of queries per request.
+rich text) loaded in bulk by one ``Resolver``: a constant number of queries per request. The
+queries and what they preload are ``news.read.selectors``'.
 """
 
 # Django Ninja declares parameters as Query(...)/Path(...) defaults, by design.
@@ -15,8 +16,10 @@ from ninja import Path, Query, Router
 
 from cms.api import schemas
 from cms.api.http import ProblemError, json_result, public_response
-from news import representation as rep
-from news.snippets import Organisation, Person
+from news.read.people import organisation_data, person_data
+from news.read.resolver import Resolver, resolving
+from news.read.richtext import rich_text_html
+from news.read.selectors import by_key, published_organisations, published_people
 
 ERRORS = {400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem}
 LIMIT_MAX = 100
@@ -27,58 +30,57 @@ organisations_router = Router(tags=["organisations"])
 persons_router = Router(tags=["persons"])
 
 
-def _published_organisations():
-    return Organisation.objects.filter(live=True).order_by("name", "pk")
-
-
-def _published_people():
-    return Person.objects.filter(live=True).select_related("organisation").order_by("name", "pk")
-
-
-def _by_key(queryset, key: str):
-    """Digits look an object up by id, anything else by slug."""
-    return (
-        queryset.filter(pk=int(key))
-        if key.isdigit() and len(key) < 18
-        else queryset.filter(slug=key)
-    )
-
-
 def _organisations_json(organisations, request) -> list[dict]:
-    resolver = rep.Resolver(request=request)
+    resolver = Resolver(request=request)
     for organisation in organisations:
         resolver.want_image(organisation.logo_id)
         resolver.collect_rich_text(organisation.boilerplate)
         resolver.collect_rich_text(organisation.legal_notice)
     resolver.load()
-    with rep.resolving(resolver):
+    with resolving(resolver):
         return [
             {
-                **rep.organisation_data(organisation),
+                **organisation_data(organisation),
                 "about_heading": organisation.about_heading,
-                "boilerplate_html": rep.rich_text_html(organisation.boilerplate),
-                "legal_notice_html": rep.rich_text_html(organisation.legal_notice),
+                "boilerplate_html": rich_text_html(organisation.boilerplate),
+                "legal_notice_html": rich_text_html(organisation.legal_notice),
             }
             for organisation in organisations
         ]
 
 
 def _people_json(people, request) -> list[dict]:
-    resolver = rep.Resolver(request=request)
+    resolver = Resolver(request=request)
     for person in people:
-        resolver.want_image(person.headshot_id)
-        if person.organisation_id and person.organisation.live:
-            resolver.want_image(person.organisation.logo_id)
+        resolver.want_person_images(person)
         resolver.collect_rich_text(person.bio)
     resolver.load()
-    with rep.resolving(resolver):
-        return [rep.person_data(person) for person in people]
+    with resolving(resolver):
+        return [person_data(person) for person in people]
 
 
-def _page(queryset, limit: int, offset: int, to_json, request) -> dict:
-    count = queryset.count()
-    items = list(queryset[offset : offset + limit]) if count else []
-    return {"count": count, "limit": limit, "offset": offset, "items": to_json(items, request)}
+def _list_answer(request: HttpRequest, queryset, limit: int, offset: int, to_json) -> HttpResponse:
+    """A page of ``queryset`` as ``{count, limit, offset, items}``, through the HTTP cache."""
+
+    def render():
+        count = queryset.count()
+        items = list(queryset[offset : offset + limit]) if count else []
+        data = {"count": count, "limit": limit, "offset": offset, "items": to_json(items, request)}
+        return json_result(data)
+
+    return public_response(request, render, allowed=("limit", "offset"))
+
+
+def _detail_answer(request: HttpRequest, queryset, key: str, noun: str, to_json) -> HttpResponse:
+    """The object of ``queryset`` with id or slug ``key``, or a 404, through the HTTP cache."""
+
+    def render():
+        found = by_key(queryset, key).first()
+        if found is None:
+            raise ProblemError(404, f"No published {noun} {key!r}.")
+        return json_result(to_json([found], request)[0])
+
+    return public_response(request, render)
 
 
 @organisations_router.get(
@@ -92,13 +94,7 @@ def organisations_list(
     limit: int = Query(20, ge=1, le=LIMIT_MAX),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> HttpResponse:
-    return public_response(
-        request,
-        lambda: json_result(
-            _page(_published_organisations(), limit, offset, _organisations_json, request)
-        ),
-        allowed=("limit", "offset"),
-    )
+    return _list_answer(request, published_organisations(), limit, offset, _organisations_json)
 
 
 @organisations_router.get(
@@ -110,13 +106,9 @@ def organisations_list(
 def organisations_detail(
     request: HttpRequest, key: str = Path(..., pattern=KEY_PATTERN)
 ) -> HttpResponse:
-    def render():
-        organisation = _by_key(_published_organisations(), key).first()
-        if organisation is None:
-            raise ProblemError(404, f"No published organisation {key!r}.")
-        return json_result(_organisations_json([organisation], request)[0])
-
-    return public_response(request, render)
+    return _detail_answer(
+        request, published_organisations(), key, "organisation", _organisations_json
+    )
 
 
 @persons_router.get(
@@ -130,11 +122,7 @@ def persons_list(
     limit: int = Query(20, ge=1, le=LIMIT_MAX),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> HttpResponse:
-    return public_response(
-        request,
-        lambda: json_result(_page(_published_people(), limit, offset, _people_json, request)),
-        allowed=("limit", "offset"),
-    )
+    return _list_answer(request, published_people(), limit, offset, _people_json)
 
 
 @persons_router.get(
@@ -144,10 +132,4 @@ def persons_list(
     operation_id="persons_detail",
 )
 def persons_detail(request: HttpRequest, key: str = Path(..., pattern=KEY_PATTERN)) -> HttpResponse:
-    def render():
-        person = _by_key(_published_people(), key).first()
-        if person is None:
-            raise ProblemError(404, f"No published person {key!r}.")
-        return json_result(_people_json([person], request)[0])
-
-    return public_response(request, render)
+    return _detail_answer(request, published_people(), key, "person", _people_json)

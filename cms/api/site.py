@@ -4,7 +4,7 @@ navigation and feed URLs — for the site the request's host belongs to.
 The navigation is what editors manage under Settings → Navigation (``home.NavigationSettings``):
 their ordered menu items (a page or an external URL each) and, as they choose, the home page's
 children with "Show in menus" ticked. A page is listed only while a reader may see it (live,
-not expired, no view restriction: ``news.representation.reader_visible``) and only when it
+not expired, no view restriction: ``news.read.selectors.reader_visible``) and only when it
 belongs to this site's tree; its ``href`` is its frontend path (``page_path``).
 
 Like Newsroom's other public endpoints the answer goes through ``public_response``: strict
@@ -28,7 +28,8 @@ from wagtail.models import Page, Site
 from cms.api.http import ProblemError, json_result, public_response
 from cms.api.schemas import Problem
 from home.models import MenuPages, NavigationMenuItem, NavigationSettings
-from news import representation as rep
+from news.read.resolver import page_path
+from news.read.selectors import reader_visible
 
 router = Router(tags=["site"])
 
@@ -119,10 +120,10 @@ def _navigation(site: Site, root: Page) -> list[dict]:
     if chosen_ids or with_menu_pages:
         # Only pages of this site's tree: the frontend routes nothing else.
         queryset = Page.objects.filter(wanted, path__startswith=root.path).order_by("path")
-        pages = {page.pk: page for page in rep.reader_visible(queryset)}
+        pages = {page.pk: page for page in reader_visible(queryset)}
 
     def page_item(page: Page, label: str = "") -> dict | None:
-        path = rep.page_path(page)
+        path = page_path(page)
         if not path:  # not routable on any site
             return None
         return {"type": "page", "label": label or page.title, "href": path, "page_id": page.pk}
@@ -155,13 +156,13 @@ def site_payload(request: HttpRequest) -> dict:
     root = site.root_page  # selected together with the site
     # Visible root: its tagline (null when the root is not a HomePage); no row: not visible.
     row = (
-        rep.reader_visible(Page.objects.filter(pk=root.pk))
+        reader_visible(Page.objects.filter(pk=root.pk))
         .values_list("pk", "homepage__tagline")
         .first()
     )
     home = None
     if row is not None:
-        home = {"id": root.pk, "title": root.title, "path": rep.page_path(root) or "/"}
+        home = {"id": root.pk, "title": root.title, "path": page_path(root) or "/"}
     return {
         "name": site.site_name or (root.title if row is not None else site.hostname),
         "tagline": (row[1] or "") if row is not None else "",

@@ -43,7 +43,7 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, Site
 
 from cms import redirects
-from news import representation as rep
+from news.read.selectors import reader_visible
 
 # The same bound as Newsroom's own listings.
 MAX_OFFSET = 1_000_000
@@ -56,7 +56,7 @@ def get_public_pages_queryset(request, model=None):
     expired, outside every view restriction, in one SQL condition — Wagtail's own reads every
     restriction row first), scoped to the requested site like Wagtail's."""
     model = model or Page
-    queryset = rep.reader_visible(model._default_manager.all())
+    queryset = reader_visible(model._default_manager.all())
     site = SiteFilterValidator(site=request.GET.get("site"), request=request).site_obj
     if site is None:  # no site configured
         return queryset.none()

@@ -61,7 +61,8 @@ from wagtail.permissions import policy_registry
 
 from cms.api.http import JSON, ProblemError, json_bytes
 from cms.api.schemas import Image, Problem, Strict
-from news.representation import image_data, rendition_cache_key
+from news.read.images import image_data
+from news.read.rendition_cache import rendition_cache_key
 
 logger = logging.getLogger(__name__)
 

@@ -37,11 +37,9 @@ v3.add_router("/preview/", preview.router)
 v3.add_router("/uploads/", uploads.router)
 v3.add_router("/site/", site.router)
 
-urlpatterns = [path("v3/", v3.urls)]
-
-# The preview engineer's v2 view, once it exists (it must precede the v2 router's routes).
-v2_preview_view = getattr(preview, "v2_preview_view", None)
-if v2_preview_view is not None:
-    urlpatterns.append(path("v2/preview/", v2_preview_view, name="newsroom_v2_preview"))
-
-urlpatterns.append(path("v2/", v2_router.urls))
+urlpatterns = [
+    path("v3/", v3.urls),
+    # Before the v2 router, whose page routes would otherwise take the path.
+    path("v2/preview/", preview.v2_preview_view, name="newsroom_v2_preview"),
+    path("v2/", v2_router.urls),
+]

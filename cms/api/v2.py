@@ -32,10 +32,10 @@ from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Page
 
 from cms.api import stock
-from news import representation as rep
 from news.api_fields import PageJSONField
 from news.blocks import NewsBodyBlock
 from news.models import NewsPage
+from news.read.selectors import public_documents
 from news.serializers import attach_details, detail_for
 
 
@@ -176,7 +176,7 @@ class NewsroomImagesAPIViewSet(ProblemErrorsMixin, ImagesAPIViewSet):
 class NewsroomDocumentsAPIViewSet(ProblemErrorsMixin, DocumentsAPIViewSet):
     def get_queryset(self):
         # Documents in a collection with a view restriction are private.
-        visible = rep.public_documents(super().get_queryset())
+        visible = public_documents(super().get_queryset())
         return _searchable(self.request, self.model, visible)
 
 

@@ -371,7 +371,7 @@ NEWSROOM_MAX_BODY_BLOCKS = env_int("NEWSROOM_MAX_BODY_BLOCKS", 500)
 # Error answers of the API are cut to this many bytes (a list of errors is shortened).
 NEWSROOM_API_ERROR_MAX_BYTES = env_int("NEWSROOM_API_ERROR_MAX_BYTES", 8192)
 
-# --- Newsroom: publishing webhooks (news/publishing.py, news/webhooks.py) --------------------
+# --- Newsroom: publishing webhooks (news/publishing.py, news/webhooks/) ---------------------
 # Endpoints told about every publish/unpublish/move/delete, as signed JSON POSTs.
 NEWSROOM_WEBHOOK_URLS = env_list("NEWSROOM_WEBHOOK_URLS")
 NEWSROOM_WEBHOOK_SECRET = env_str("NEWSROOM_WEBHOOK_SECRET")
@@ -400,7 +400,7 @@ NEWSROOM_FEED_PATHS = env_list("NEWSROOM_FEED_PATHS", "/feed.xml,/atom.xml")
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "newsroom": {
-        "BACKEND": env_str("NEWSROOM_TASK_BACKEND", "news.webhooks.BackgroundThreadBackend"),
+        "BACKEND": env_str("NEWSROOM_TASK_BACKEND", "tasks.backends.BackgroundThreadBackend"),
     },
 }
 # Optional CDN purge through wagtail.contrib.frontend_cache, fed by the same paths as the

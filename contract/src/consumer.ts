@@ -2,9 +2,10 @@
  * A small typed consumer of Newsroom's API v3, written only against the types that
  * openapi-typescript generates from the served /api/v3/openapi.json (docs/contract.md).
  *
- * "newsroom-api" is mapped by tsconfig.json to src/generated/api.d.ts (regenerate it with
- * `./regenerate.sh`); tests/test_api_contract_tools.py maps it to types freshly generated from
- * the document the code serves, so a change of the document that breaks this file fails there.
+ * "newsroom-api" is mapped by tsconfig.json to the frontend's committed types,
+ * frontend/src/lib/api-types.ts (regenerate them with `make types`);
+ * tests/test_api_contract_tools.py maps it to types freshly generated from the document the
+ * code serves, so a change of the document that breaks this file fails there.
  */
 import createClient from "openapi-fetch";
 import type { components, operations, paths } from "newsroom-api";

@@ -1,24 +1,29 @@
-// Generates src/lib/api-types.ts from the API's OpenAPI document with openapi-typescript.
+// The one generator of the API's TypeScript types: openapi-typescript on the OpenAPI document
+// the CMS serves (/api/v3/openapi.json). It writes src/lib/api-types.ts, which the frontend
+// imports and contract/'s typed consumer compiles against (contract/tsconfig.json), and the
+// contract test runs it on the served document with --out (tests/test_api_contract_tools.py).
 //
-//   npm run gen:types                      # document dumped by `manage.py dump_openapi` (no server)
+//   make types  (= npm run gen:types)      # document dumped by `manage.py dump_openapi` (no server)
 //   npm run gen:types -- --url http://127.0.0.1:8000/api/v3/openapi.json   # a running CMS
-//   npm run gen:types -- --file openapi.json
+//   npm run gen:types -- --file openapi.json [--out somewhere/api.d.ts]
 //   npm run check:types                    # exit 1 when the committed file is stale (CI)
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import openapiTS, { astToString } from "openapi-typescript";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const frontend = resolve(here, "..");
 const repo = resolve(frontend, "..");
-const target = resolve(frontend, "src/lib/api-types.ts");
+const committed = resolve(frontend, "src/lib/api-types.ts");
 const args = process.argv.slice(2);
 const option = (name) => {
   const index = args.indexOf(name);
   return index >= 0 ? args[index + 1] : undefined;
 };
+const target = option("--out") ? resolve(option("--out")) : committed;
+const shown = target.startsWith(repo + "/") ? relative(repo, target) : target;
 
 async function loadDocument() {
   const url = option("--url");
@@ -47,7 +52,8 @@ const HEADER = `/**
 
 const source = await loadDocument();
 // A JSON document may repeat a key (JSON.parse keeps the last one); normalise through
-// JSON.parse so both ways of loading give the same input.
+// JSON.parse so every way of loading gives the same input. Duplicate keys in the served bytes
+// are refused by the contract test's strict parser, not here.
 const document = JSON.parse(source);
 const ast = await openapiTS(document, { alphabetize: true });
 const output = HEADER + astToString(ast);
@@ -55,11 +61,11 @@ const output = HEADER + astToString(ast);
 if (args.includes("--check")) {
   const current = existsSync(target) ? readFileSync(target, "utf8") : "";
   if (current !== output) {
-    console.error("src/lib/api-types.ts is stale: run `npm run gen:types` and commit the result.");
+    console.error(`${shown} is stale: run \`make types\` (npm run gen:types) and commit it.`);
     process.exit(1);
   }
-  console.log("src/lib/api-types.ts is up to date.");
+  console.log(`${shown} is up to date.`);
 } else {
   writeFileSync(target, output);
-  console.log(`wrote ${target}`);
+  console.log(`wrote ${shown}`);
 }

@@ -4,7 +4,7 @@ Due deliveries are the delivery log's pending and retrying rows whose next attem
 first attempts a web process queued but never ran (it exited), retries whose in-memory timer
 died with their process, and the backlog of a receiver that was down for hours. Any number of
 these commands may run at once, on any number of machines: each row is claimed before it is
-POSTed, so each attempt is made once (``news.webhooks.deliver_due``).
+POSTed, so each attempt is made once (``news.webhooks.delivery.deliver_due``).
 
     manage.py deliver_webhooks                 # one sweep, then exit (cron)
     manage.py deliver_webhooks --loop          # sweep every 2 s until SIGTERM/SIGINT
@@ -20,7 +20,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections, connections
 
-from news.webhooks import deliver_due
+from news.webhooks.delivery import deliver_due
 
 logger = logging.getLogger("news.webhooks")
 

@@ -23,7 +23,8 @@ from news.importers.jekyll import (
     find_posts,
     parse_post,
 )
-from news.importers.writer import IMPORT_STATUSES, JekyllWriter, PostResult, Summary
+from news.importers.results import IMPORT_STATUSES, PostResult, Summary
+from news.importers.writer import JekyllWriter
 from news.models import NewsIndexPage
 
 

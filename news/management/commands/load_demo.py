@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from news.demo import DemoLoader
-from news.webhooks import wait_for_background_tasks
+from tasks.pool import wait_for_background_tasks
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from news.webhooks import prune_deliveries
+from news.webhooks.outbox import prune_deliveries
 
 
 class Command(BaseCommand):

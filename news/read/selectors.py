@@ -1,0 +1,192 @@
+"""Every query the read side makes, next to the list of related rows it must preload.
+
+A render reads fields of related rows (a person's organisation, a card's category and
+authors); each such row that was not preloaded costs one more query *per item*, silently. So
+the preload lists are declared here, once, and every query that feeds a render is built here
+from them: the Resolver's bulk loads, the news listing and cards (``news.serializers``), and
+the people and organisations endpoints (``cms.api.people``). ``tests/test_api_queries.py``
+renders every door with N and 3N items and checks the query count does not move.
+
+Visibility is part of every query: ``reader_visible`` (pages) and ``public_documents``
+(documents) are the rules every endpoint uses; snippets are published when ``live``.
+
+The page models are looked up in the app registry when a query is built rather than
+imported: ``news.models`` imports the body blocks, which render through this package.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import prefetch_related_objects as _prefetch
+from django.db.models.functions import Length, Substr
+from django.utils import timezone
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import CollectionViewRestriction, Page, PageViewRestriction
+
+from news.snippets import Organisation, Person
+
+# Wagtail's getters look the model up in the app registry on every call, and a render asks
+# for the image model for every image, person and organisation it touches.
+image_model = functools.cache(get_image_model)
+document_model = functools.cache(get_document_model)
+
+# --- Preload lists ---------------------------------------------------------------------------
+
+#: What ``person_data`` reads beyond the person row (its logo comes from the Resolver).
+PERSON_RELATED: tuple[str, ...] = ("organisation",)
+#: What a news card reads beyond the page row: its category, and its locale (for its path).
+NEWS_CARD_RELATED: tuple[str, ...] = ("category", "locale")
+#: Big columns a card does not show.
+NEWS_CARD_DEFERRED: tuple[str, ...] = ("body",)
+
+
+def _news_models() -> tuple[type[Model], type[Model]]:
+    return apps.get_model("news", "NewsPage"), apps.get_model("news", "NewsPageAuthor")
+
+
+# --- Visibility ------------------------------------------------------------------------------
+
+
+def reader_visible(queryset: QuerySet, *, now: Any = None) -> QuerySet:
+    """Pages an anonymous reader may see: live, not expired, outside every view restriction.
+
+    One SQL query whatever the number of restrictions (Wagtail's ``public()`` runs a query
+    for the restrictions first); expiry is checked against the clock because a live page
+    stays ``live`` until the ``publish_scheduled`` command runs. ``now`` may be the
+    database's clock (``Now()``), which makes the query independent of the moment it is built.
+    """
+    restricted = PageViewRestriction.objects.filter(
+        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
+    )
+    return (
+        queryset.filter(live=True)
+        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now() if now is None else now))
+        .exclude(Exists(restricted))
+    )
+
+
+def public_documents(queryset: QuerySet) -> QuerySet:
+    """Documents outside every collection view restriction (a restricted collection's
+    documents are private, and so are those of its descendants)."""
+    restricted = CollectionViewRestriction.objects.filter(
+        collection__path=Substr(OuterRef("collection__path"), 1, Length("collection__path"))
+    )
+    return queryset.exclude(Exists(restricted))
+
+
+def published(queryset: QuerySet, *, include_drafts: bool = False) -> QuerySet:
+    """Live rows only (snippets with draft/publish), unless drafts are wanted (previews)."""
+    return queryset if include_drafts else queryset.filter(live=True)
+
+
+# --- What the Resolver loads -----------------------------------------------------------------
+
+
+def referenced_rows(
+    model: type[Model], ids: Iterable[int], *, include_drafts: bool = False
+) -> QuerySet:
+    """Rows of ``model`` a stream or card refers to, as a reader (or an editor previewing)
+    may see them, with what their JSON reads preloaded. ``model`` is a concrete model
+    (``Page`` for every page type)."""
+    queryset = model._default_manager.filter(pk__in=ids)
+    if model is Page:
+        return queryset if include_drafts else reader_visible(queryset)
+    if model is document_model()._meta.concrete_model:
+        return public_documents(queryset)
+    if model is Person:
+        queryset = queryset.select_related(*PERSON_RELATED)
+    if hasattr(model, "live"):
+        return published(queryset, include_drafts=include_drafts)
+    return queryset
+
+
+def renditions_by_image(image_ids: Sequence[int], specs: Iterable[str]) -> dict[int, list]:
+    """The renditions of these images made with these filter specs (one query), by image."""
+    rendition_model = image_model().get_rendition_model()
+    renditions: dict[int, list] = defaultdict(list)
+    for rendition in rendition_model.objects.filter(
+        image_id__in=list(image_ids), filter_spec__in=list(specs)
+    ):
+        renditions[rendition.image_id].append(rendition)
+    return renditions
+
+
+# --- News posts and their cards --------------------------------------------------------------
+
+
+def news_queryset(*, now: Any = None) -> QuerySet:
+    """Live, public, unexpired news posts with what a card needs, newest first."""
+    news_page, _author = _news_models()
+    return (
+        reader_visible(news_page.objects.all(), now=now)
+        .select_related(*NEWS_CARD_RELATED)
+        .order_by("-date", "-pk")
+    )
+
+
+def card_rows(page_ids: Iterable[int] | None = None) -> QuerySet:
+    """Posts as cards show them: ``news_queryset`` without the body, optionally by id."""
+    queryset = news_queryset().defer(*NEWS_CARD_DEFERRED)
+    return queryset if page_ids is None else queryset.filter(pk__in=list(page_ids))
+
+
+def card_prefetches(*, include_drafts: bool = False) -> list[Prefetch | str]:
+    """What a card needs besides the page row: authors, tags, organisations (3 queries)."""
+    _page, author_model = _news_models()
+    authors = author_model.objects.filter(Q() if include_drafts else Q(person__live=True))
+    return [
+        Prefetch(
+            "authors",
+            queryset=authors.select_related(
+                "person", *(f"person__{name}" for name in PERSON_RELATED)
+            ).order_by("sort_order"),
+        ),
+        "tags",
+        Prefetch(
+            "organisations",
+            queryset=published(Organisation.objects.all(), include_drafts=include_drafts).order_by(
+                "name"
+            ),
+        ),
+    ]
+
+
+def with_card_prefetches(queryset: QuerySet, *, include_drafts: bool = False) -> QuerySet:
+    """``queryset`` of posts with ``card_prefetches``."""
+    return queryset.prefetch_related(*card_prefetches(include_drafts=include_drafts))
+
+
+def prefetch_card_data(pages: Sequence[Model], *, include_drafts: bool = False) -> None:
+    """``card_prefetches`` for posts already fetched, and ``NEWS_CARD_RELATED`` for those
+    fetched without it (e.g. by Wagtail's page listing; rows that have it are skipped)."""
+    if pages:
+        _prefetch(list(pages), *card_prefetches(include_drafts=include_drafts), *NEWS_CARD_RELATED)
+
+
+# --- People and organisations ----------------------------------------------------------------
+
+
+def published_organisations() -> QuerySet[Organisation]:
+    """Published organisations, by name."""
+    return published(Organisation.objects.all()).order_by("name", "pk")
+
+
+def published_people() -> QuerySet[Person]:
+    """Published people, by name, with what ``person_data`` reads."""
+    return published(Person.objects.all()).select_related(*PERSON_RELATED).order_by("name", "pk")
+
+
+def by_key(queryset: QuerySet, key: str) -> QuerySet:
+    """Digits look an object up by id, anything else by slug."""
+    return (
+        queryset.filter(pk=int(key))
+        if key.isdigit() and len(key) < 18
+        else queryset.filter(slug=key)
+    )
