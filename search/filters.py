@@ -1,10 +1,18 @@
-"""Query-string validation and the listing's filters, expressed on the search index.
+"""The listing filters, declared once, and their condition on the search index.
 
-The filters are the news listing's (``category``, ``tag``, ``organisation``, ``person``,
-``year``, ``month``, ``date_from``, ``date_to``) with the same meaning: slugs for category,
-tag, organisation and person (published organisations and people only), the post's display
-date for the date filters. They become one SQL condition on the search document that the
-search statement embeds, so filtering costs no extra query.
+The news listing (``/api/v3/news/``) and the search (``/api/v3/search/``) take the same
+filters (``tag``, ``category``, ``organisation``, ``person``, ``year``, ``month``,
+``date_from``, ``date_to``) with the same meaning: slugs (a tag also by its name) for tag,
+category, organisation and person (published organisations and people only), the post's
+display date for the date filters. ``LISTING_FILTERS`` declares each one once: its name, type,
+limits and description. From it come the query-string check both endpoints run
+(``parse_filters``: a bad value is a ``ParamError``, answered 400), the OpenAPI description of
+each parameter (``FilterParam.json_schema``, used by ``cms.api.schemas.ListingFilters``) and,
+for search, one SQL condition on the search document that the search statement embeds, so
+filtering costs no extra query.
+
+Parameters are checked here by hand rather than by Pydantic, so that every bad value answers
+400 in v3's problem+json shape instead of Ninja's 422.
 """
 
 from __future__ import annotations
@@ -12,37 +20,102 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
 from news.models import NewsPage, NewsPageTag
 from news.snippets import NewsCategory
 
-FILTER_PARAMS = (
-    "category",
-    "tag",
-    "organisation",
-    "person",
-    "year",
-    "month",
-    "date_from",
-    "date_to",
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class ParamError(ValueError):
+    """A bad query string; the message tells the client what to fix, ``name`` says where."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+    def problem_errors(self) -> list[dict[str, Any]]:
+        """The ``errors`` member of the 400 problem details that answer this mistake."""
+        return [{"type": "invalid_parameter", "loc": ["query", self.name], "msg": str(self)}]
+
+
+def _whole_number(name: str, raw: str, low: int, high: int) -> int:
+    try:  # an empty value is a mistake too (the OpenAPI document says: an integer)
+        value = int(raw)
+    except ValueError:
+        raise ParamError(name, f"Parameter '{name}' must be a whole number.") from None
+    if not low <= value <= high:
+        raise ParamError(name, f"Parameter '{name}' must be between {low} and {high}.")
+    return value
+
+
+@dataclass(frozen=True)
+class FilterParam:
+    """One listing filter as a query parameter: its type, limits and documentation."""
+
+    name: str
+    kind: Literal["text", "integer", "date"]
+    description: str
+    max_length: int = 0
+    minimum: int = 0
+    maximum: int = 0
+
+    def json_schema(self) -> dict[str, Any]:
+        """The parameter's schema in the OpenAPI document (what ``parse`` accepts)."""
+        if self.kind == "text":
+            schema: dict[str, Any] = {"type": "string", "maxLength": self.max_length}
+        elif self.kind == "integer":
+            schema = {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+        else:
+            schema = {"type": "string", "format": "date", "pattern": f"^{ISO_DATE.pattern}$"}
+        return {**schema, "description": self.description}
+
+    def parse(self, raw: str) -> Any:
+        """The value of ``raw`` (None for an empty text filter: no filter); ``ParamError``
+        when the document does not allow it."""
+        if self.kind == "text":
+            if len(raw) > self.max_length:
+                raise ParamError(
+                    self.name, f"Parameter '{self.name}' is at most {self.max_length} characters."
+                )
+            return raw or None
+        if self.kind == "integer":
+            return _whole_number(self.name, raw, self.minimum, self.maximum)
+        try:  # YYYY-MM-DD only, as documented (fromisoformat also takes 20240531, 2024-W22…)
+            if not ISO_DATE.fullmatch(raw):
+                raise ValueError(raw)
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            message = f"Parameter '{self.name}' must be a date like 2024-05-31."
+            raise ParamError(self.name, message) from None
+
+
+LISTING_FILTERS = (
+    FilterParam("tag", "text", "Tag slug or name.", max_length=100),
+    FilterParam("category", "text", "Category slug.", max_length=80),
+    FilterParam("organisation", "text", "Organisation slug.", max_length=100),
+    FilterParam("person", "text", "Person slug.", max_length=100),
+    FilterParam("year", "integer", "Year of the post's date.", minimum=1900, maximum=2200),
+    FilterParam("month", "integer", "Month of the post's date; needs year.", minimum=1, maximum=12),
+    FilterParam("date_from", "date", "Inclusive, YYYY-MM-DD."),
+    FilterParam("date_to", "date", "Inclusive, YYYY-MM-DD."),
 )
+FILTERS_BY_NAME = {spec.name: spec for spec in LISTING_FILTERS}
+
+FILTER_PARAMS = tuple(spec.name for spec in LISTING_FILTERS)
 SEARCH_PARAMS = frozenset({"q", "limit", "offset", *FILTER_PARAMS})
 SUGGEST_PARAMS = frozenset({"q", "limit"})
 DEFAULT_LIMIT = 20
 SUGGEST_DEFAULT_LIMIT = 8
 SUGGEST_MAX_LIMIT = 20
 MAX_OFFSET = 10_000
-
-
-class ParamError(ValueError):
-    """A bad query string; the message tells the client what to fix."""
 
 
 @dataclass
@@ -58,7 +131,7 @@ def _single(params: QueryDict, name: str) -> str | None:
     if not values:
         return None
     if len(values) > 1:
-        raise ParamError(f"Parameter '{name}' was given more than once.")
+        raise ParamError(name, f"Parameter '{name}' was given more than once.")
     return values[0]
 
 
@@ -66,7 +139,8 @@ def _check_known(params: QueryDict, allowed: frozenset[str]) -> None:
     unknown = sorted(set(params.keys()) - allowed)
     if unknown:
         raise ParamError(
-            f"Unknown parameter(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}."
+            unknown[0],
+            f"Unknown parameter(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}.",
         )
 
 
@@ -74,34 +148,22 @@ def _int(params: QueryDict, name: str, default: int, low: int, high: int) -> int
     raw = _single(params, name)
     if raw is None:
         return default
-    try:  # an empty value is a mistake too (the OpenAPI document says: an integer)
-        value = int(raw)
-    except ValueError:
-        raise ParamError(f"Parameter '{name}' must be a whole number.") from None
-    if not low <= value <= high:
-        raise ParamError(f"Parameter '{name}' must be between {low} and {high}.")
-    return value
+    return _whole_number(name, raw, low, high)
 
 
-def _date(params: QueryDict, name: str) -> dt.date | None:
-    raw = _single(params, name)
-    if raw is None:
-        return None
-    try:  # YYYY-MM-DD only, as documented (fromisoformat also takes 20240531, 2024-W22…)
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
-            raise ValueError(raw)
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise ParamError(f"Parameter '{name}' must be a date like 2024-05-31.") from None
-
-
-def _slug(params: QueryDict, name: str) -> str | None:
-    raw = _single(params, name)
-    if raw is None or raw == "":
-        return None
-    if len(raw) > 255:
-        raise ParamError(f"Parameter '{name}' is too long.")
-    return raw
+def parse_filters(params: QueryDict) -> dict[str, Any]:
+    """The listing filters given in ``params``, checked (``ParamError`` for a bad one), as
+    ``{name: value}`` with only the filters that were given (an empty slug is no filter)."""
+    filters: dict[str, Any] = {}
+    for spec in LISTING_FILTERS:
+        raw = _single(params, spec.name)
+        if raw is not None and (value := spec.parse(raw)) is not None:
+            filters[spec.name] = value
+    if "month" in filters and "year" not in filters:
+        raise ParamError("month", "Parameter 'month' needs 'year' too.")
+    if filters.get("date_from", dt.date.min) > filters.get("date_to", dt.date.max):
+        raise ParamError("date_from", "Parameter 'date_from' must not be after 'date_to'.")
+    return filters
 
 
 def max_limit() -> int:
@@ -111,30 +173,11 @@ def max_limit() -> int:
 def parse_search_params(params: QueryDict) -> SearchParams:
     """Validate a /search/ query string (``q`` itself is checked by ``search.query``)."""
     _check_known(params, SEARCH_PARAMS)
-    filters: dict[str, Any] = {}
-    for name in ("category", "tag", "organisation", "person"):
-        if (value := _slug(params, name)) is not None:
-            filters[name] = value
-    year = _int(params, "year", 0, 1000, 9998) if _single(params, "year") is not None else None
-    month = _int(params, "month", 0, 1, 12) if _single(params, "month") is not None else None
-    if month is not None and year is None:
-        raise ParamError("Parameter 'month' needs 'year' too.")
-    if year is not None:
-        filters["year"] = year
-    if month is not None:
-        filters["month"] = month
-    date_from, date_to = _date(params, "date_from"), _date(params, "date_to")
-    if date_from and date_to and date_from > date_to:
-        raise ParamError("Parameter 'date_from' must not be after 'date_to'.")
-    if date_from:
-        filters["date_from"] = date_from
-    if date_to:
-        filters["date_to"] = date_to
     return SearchParams(
         q=_single(params, "q") or "",
         limit=_int(params, "limit", DEFAULT_LIMIT, 1, max_limit()),
         offset=_int(params, "offset", 0, 0, MAX_OFFSET),
-        filters=filters,
+        filters=parse_filters(params),
     )
 
 
@@ -194,7 +237,8 @@ def filter_condition(filters: dict[str, Any], alias: str = "d") -> tuple[str, li
     if "category" in filters:
         among("category_id", NewsCategory.objects.filter(slug=filters["category"]).values("pk"))
     if "tag" in filters:
-        tagged = NewsPageTag.objects.filter(tag__slug=filters["tag"])
+        tag = filters["tag"]
+        tagged = NewsPageTag.objects.filter(Q(tag__slug=tag) | Q(tag__name__iexact=tag))
         among("page_id", tagged.values("content_object_id"))
     if "organisation" in filters:
         through = NewsPage.organisations.through.objects.filter(

@@ -10,7 +10,6 @@ only choose *which* pages, check parameters, and go through ``public_response`` 
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from typing import Any, Literal
 
@@ -23,7 +22,7 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, Site
 
 from cms.api import schemas
-from cms.api.http import JSON, IsoDate, ProblemError, json_result, public_response
+from cms.api.http import JSON, ProblemError, json_result, public_response
 from news import api_cache
 from news.api_cache import CachedResponse
 from news.feeds import FEED_FORMATS, render_feed
@@ -31,6 +30,7 @@ from news.models import NewsPage, NewsPageTag
 from news.read.resolver import page_path
 from news.read.selectors import news_queryset, reader_visible, with_card_prefetches
 from news.serializers import cards_for_ids, page_detail, visible_news_page
+from search.filters import FILTER_PARAMS, ParamError, parse_filters
 
 ERRORS = {400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem}
 LIMIT_MAX = 100
@@ -50,46 +50,18 @@ ORDER_BY = {
     "title": ("title", "pk"),
     "-title": ("-title", "-pk"),
 }
-LISTING_PARAMS = (
-    "limit",
-    "offset",
-    "tag",
-    "category",
-    "organisation",
-    "person",
-    "year",
-    "month",
-    "date_from",
-    "date_to",
-    "ordering",
-)
+LISTING_PARAMS = ("limit", "offset", *FILTER_PARAMS, "ordering")
 
 
 # --- News listing ----------------------------------------------------------------------------
 
 
-def _filtered_news(
-    *,
-    tag: str | None,
-    category: str | None,
-    organisation: str | None,
-    person: str | None,
-    year: int | None,
-    month: int | None,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
-    now: Any = None,
-):
-    if month is not None and year is None:
-        raise ProblemError(
-            400, "month needs year", [{"loc": ["query", "month"], "msg": "Give year as well."}]
-        )
-    if date_from and date_to and date_from > date_to:
-        raise ProblemError(
-            400,
-            "date_from is after date_to",
-            [{"loc": ["query", "date_from"], "msg": "date_from must not be after date_to."}],
-        )
+def _filtered_news(filters: dict[str, Any], now: Any = None):
+    """Visible news posts that pass ``filters`` (checked by ``search.filters.parse_filters``)."""
+    tag, category = filters.get("tag"), filters.get("category")
+    organisation, person = filters.get("organisation"), filters.get("person")
+    year, month = filters.get("year"), filters.get("month")
+    date_from, date_to = filters.get("date_from"), filters.get("date_to")
     queryset = news_queryset(now=now)
     if tag:
         queryset = queryset.filter(
@@ -146,14 +118,14 @@ def _listing_statement(
     arguments and the schema, so each process compiles it once: building and compiling this
     ORM query costs several times more than running it.
     """
-    queryset = _filtered_news(now=Now(), **dict(filters)).order_by(*ORDER_BY[ordering])
+    queryset = _filtered_news(dict(filters), now=Now()).order_by(*ORDER_BY[ordering])
     rows = queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")
     sql, params = rows[offset : offset + limit].query.sql_with_params()
     return sql, tuple(params)
 
 
 def _listing_count(filters: tuple) -> int:
-    return _filtered_news(**dict(filters)).count()
+    return _filtered_news(dict(filters)).count()
 
 
 @router.get(
@@ -166,34 +138,22 @@ def news_list(
     request: HttpRequest,
     limit: int = Query(20, ge=1, le=LIMIT_MAX),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
-    tag: str | None = Query(None, max_length=100, description="Tag slug or name."),
-    category: str | None = Query(None, max_length=80, description="Category slug."),
-    organisation: str | None = Query(None, max_length=100, description="Organisation slug."),
-    person: str | None = Query(None, max_length=100, description="Person slug."),
-    year: int | None = Query(None, ge=1900, le=2200),
-    month: int | None = Query(None, ge=1, le=12, description="Needs year."),
-    date_from: IsoDate | None = Query(None, description="Inclusive, YYYY-MM-DD."),
-    date_to: IsoDate | None = Query(None, description="Inclusive, YYYY-MM-DD."),
+    filters: schemas.ListingFilters = Query(...),  # read in render(), see there
     ordering: Ordering = Query("-date"),
 ) -> HttpResponse:
     def render():
-        filters = (
-            ("tag", tag),
-            ("category", category),
-            ("organisation", organisation),
-            ("person", person),
-            ("year", year),
-            ("month", month),
-            ("date_from", date_from),
-            ("date_to", date_to),
-        )
-        sql, params = _listing_statement(connection.vendor, filters, ordering, offset, limit)
+        try:
+            # By hand, as search does: a bad filter is the same 400 in both (not Ninja's 422).
+            checked = tuple(parse_filters(request.GET).items())
+        except ParamError as error:
+            raise ProblemError(400, str(error), error.problem_errors()) from None
+        sql, params = _listing_statement(connection.vendor, checked, ordering, offset, limit)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         page_ids = [pk for pk, _ in rows]
         # Past the end there is no row to carry the total.
-        count = rows[0][1] if rows else (_listing_count(filters) if offset else 0)
+        count = rows[0][1] if rows else (_listing_count(checked) if offset else 0)
         return json_result(
             {
                 "count": count,

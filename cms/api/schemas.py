@@ -10,12 +10,14 @@ document, so code and contract cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from ninja import Schema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from news.blocks import BODY_ITEM_SCHEMA
 from news.schemas import Image, NewsCard, PageMeta, PersonRef, Seo, Strict
+from search.filters import FILTERS_BY_NAME
 
 # The body's items: one schema per block type, each declared beside its block.
 BodyBlock = BODY_ITEM_SCHEMA
@@ -105,6 +107,29 @@ RouteResult = Annotated[
     NewsPageDetail | NewsIndexPageDetail | HomePageDetail | BasicPageDetail | RedirectTarget,
     Field(discriminator="type"),
 ]
+
+
+# --- Listing filters (news listing and search) ----------------------------------------------
+
+
+def _filter(name: str) -> Any:
+    """A filter parameter as the OpenAPI document shows it. The views read it as text from the
+    query string and check it with ``search.filters.parse_filters`` (a bad value is a 400), so
+    the type here is only documentation, taken from the filter's one declaration."""
+    return Annotated[str | None, WithJsonSchema(FILTERS_BY_NAME[name].json_schema())]
+
+
+class ListingFilters(Schema):
+    """The query parameters that filter news posts, in the listing and in search."""
+
+    tag: _filter("tag") = None
+    category: _filter("category") = None
+    organisation: _filter("organisation") = None
+    person: _filter("person") = None
+    year: _filter("year") = None
+    month: _filter("month") = None
+    date_from: _filter("date_from") = None
+    date_to: _filter("date_to") = None
 
 
 # --- Search ---------------------------------------------------------------------------------

@@ -6,10 +6,9 @@ Routers must be added to Wagtail's v3 ``api`` object before ``api.urls`` is firs
 from django.urls import path
 from wagtail.api.v3.urls import api as v3
 
-from cms.api import block_errors, news, openapi, people, preview, site, stock, uploads
+from cms.api import block_errors, news, openapi, people, preview, search, site, stock, uploads
 from cms.api.v2 import api_router as v2_router
 from cms.csp import ShippedSwagger
-from search import api as search_api
 
 # Wagtail's own v3 pages endpoints: only what an anonymous reader may see (no expired pages).
 stock.install()
@@ -33,7 +32,7 @@ v3.add_router("/organisations/", people.organisations_router)
 v3.add_router("/persons/", people.persons_router)
 v3.add_router("/feeds/", news.feeds_router)
 v3.add_router("/", news.ping_router)
-v3.add_router("/search/", search_api.router)
+v3.add_router("/search/", search.router)
 v3.add_router("/preview/", preview.router)
 v3.add_router("/uploads/", uploads.router)
 v3.add_router("/site/", site.router)

@@ -1553,6 +1553,54 @@ export interface components {
             offset: number;
         };
         /**
+         * ListingFilters
+         * @description The query parameters that filter news posts, in the listing and in search.
+         */
+        ListingFilters: {
+            /**
+             * Category
+             * @description Category slug.
+             */
+            category?: string;
+            /**
+             * Date From
+             * Format: date
+             * @description Inclusive, YYYY-MM-DD.
+             */
+            date_from?: string;
+            /**
+             * Date To
+             * Format: date
+             * @description Inclusive, YYYY-MM-DD.
+             */
+            date_to?: string;
+            /**
+             * Month
+             * @description Month of the post's date; needs year.
+             */
+            month?: number;
+            /**
+             * Organisation
+             * @description Organisation slug.
+             */
+            organisation?: string;
+            /**
+             * Person
+             * @description Person slug.
+             */
+            person?: string;
+            /**
+             * Tag
+             * @description Tag slug or name.
+             */
+            tag?: string;
+            /**
+             * Year
+             * @description Year of the post's date.
+             */
+            year?: number;
+        };
+        /**
          * NavigationItem
          * @description One entry of the site's menu.
          */
@@ -2666,40 +2714,6 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
-        /** SearchFilters */
-        SearchFilters: {
-            /** Category */
-            category?: string | null;
-            /**
-             * Date From
-             * Format: date
-             */
-            date_from?: string;
-            /**
-             * Date To
-             * Format: date
-             */
-            date_to?: string;
-            /**
-             * Limit
-             * @default 20
-             */
-            limit: number;
-            /** Month */
-            month?: number;
-            /** Offset */
-            offset?: number;
-            /** Organisation */
-            organisation?: string | null;
-            /** Person */
-            person?: string | null;
-            /** Q */
-            q?: string;
-            /** Tag */
-            tag?: string | null;
-            /** Year */
-            year?: number;
-        };
         /** SearchHit */
         SearchHit: {
             /** Authors */
@@ -2743,6 +2757,18 @@ export interface components {
              * @constant
              */
             type: "news.NewsPage";
+        };
+        /** SearchPaging */
+        SearchPaging: {
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
+            /** Offset */
+            offset?: number;
+            /** Q */
+            q?: string;
         };
         /** SearchResults */
         SearchResults: {
@@ -3803,23 +3829,24 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Category slug. */
-                category?: string | null;
+                category?: string;
                 /** @description Inclusive, YYYY-MM-DD. */
-                date_from?: string | null;
+                date_from?: string;
                 /** @description Inclusive, YYYY-MM-DD. */
-                date_to?: string | null;
+                date_to?: string;
                 limit?: number;
-                /** @description Needs year. */
-                month?: number | null;
+                /** @description Month of the post's date; needs year. */
+                month?: number;
                 offset?: number;
                 ordering?: "-date" | "date" | "title" | "-title";
                 /** @description Organisation slug. */
-                organisation?: string | null;
+                organisation?: string;
                 /** @description Person slug. */
-                person?: string | null;
+                person?: string;
                 /** @description Tag slug or name. */
-                tag?: string | null;
-                year?: number | null;
+                tag?: string;
+                /** @description Year of the post's date. */
+                year?: number;
             };
             header?: never;
             path?: never;
@@ -5979,16 +6006,24 @@ export interface operations {
     search_api_search: {
         parameters: {
             query: {
-                category?: string | null;
+                /** @description Category slug. */
+                category?: string;
+                /** @description Inclusive, YYYY-MM-DD. */
                 date_from?: string;
+                /** @description Inclusive, YYYY-MM-DD. */
                 date_to?: string;
                 limit?: number;
+                /** @description Month of the post's date; needs year. */
                 month?: number;
                 offset?: number;
-                organisation?: string | null;
-                person?: string | null;
+                /** @description Organisation slug. */
+                organisation?: string;
+                /** @description Person slug. */
+                person?: string;
                 q: string;
-                tag?: string | null;
+                /** @description Tag slug or name. */
+                tag?: string;
+                /** @description Year of the post's date. */
                 year?: number;
             };
             header?: never;

@@ -1,10 +1,14 @@
 """The news search endpoints: /api/v3/search/ (ranked, filtered, highlighted cards) and
 /api/v3/search/suggest/ (titles for search-as-you-type).
 
-Parameters are validated here by hand rather than typed in the signature, so that every bad
-query string — unknown parameter, bad number or date, empty or over-long ``q`` — answers 400
-in v3's problem+json shape (via ``HttpError``) instead of Ninja's 422. They are still declared,
-as optional strings, so that the OpenAPI document lists them.
+The search itself lives in the ``search`` app (index, backends, query parsing, filters); this
+module only turns a request into a call of ``search.service`` and its answer into bytes.
+
+Parameters are validated by ``search.filters`` rather than typed in the signature, so that
+every bad query string — unknown parameter, bad number or date, empty or over-long ``q`` —
+answers 400 in v3's problem+json shape instead of Ninja's 422. They are still declared, with
+the type and range that check enforces, so that the OpenAPI document lists them; the filters
+are the news listing's (``schemas.ListingFilters``).
 
 Search results are sent as the bytes the news endpoints send (``json_bytes``), not through
 Ninja's re-validation of every card; their schema (``SearchResults``: news cards with
@@ -18,8 +22,8 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from pydantic import WithJsonSchema
+from wagtail.api.v3.errors import problem_response
 
 from cms.api import schemas
 from cms.api.http import JSON, json_bytes
@@ -42,26 +46,18 @@ def _documented(schema: dict) -> Any:
     return Annotated[str | None, WithJsonSchema(schema)]
 
 
-_DATE = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_Q = {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH}
 
 
-class SearchFilters(Schema):
+class SearchPaging(Schema):
     # Required in the document (cms.api.openapi.REQUIRED_QUERY); checked by hand here.
-    q: _documented({"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH}) = None
+    q: _documented(_Q) = None
     limit: _documented({"type": "integer", "minimum": 1, "maximum": 100, "default": 20}) = None
     offset: _documented({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}) = None
-    category: str | None = None
-    tag: str | None = None
-    organisation: str | None = None
-    person: str | None = None
-    year: _documented({"type": "integer", "minimum": 1000, "maximum": 9998}) = None
-    month: _documented({"type": "integer", "minimum": 1, "maximum": 12}) = None
-    date_from: _documented(_DATE) = None
-    date_to: _documented(_DATE) = None
 
 
 class SuggestParams(Schema):
-    q: _documented({"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH}) = None
+    q: _documented(_Q) = None
     limit: _documented({"type": "integer", "minimum": 1, "maximum": SUGGEST_MAX_LIMIT}) = None
 
 
@@ -75,12 +71,24 @@ class Suggestions(Schema):
     items: list[Suggestion]
 
 
+def _bad_request(error: ParamError | service.QueryError) -> HttpResponse:
+    """The 400 problem details for a bad query string (the news listing answers the same)."""
+    errors = error.problem_errors() if isinstance(error, ParamError) else None
+    return problem_response(status=400, detail=str(error), errors=errors)
+
+
 @router.get(
     "/",
     response={200: schemas.SearchResults, 400: schemas.Problem},
     summary="Search live news posts",
+    # The id it had when the endpoint lived in search/api.py: generated clients keep theirs.
+    operation_id="search_api_search",
 )
-def search(request: HttpRequest, params: Query[SearchFilters]) -> HttpResponse:
+def search(
+    request: HttpRequest,
+    paging: Query[SearchPaging],
+    filters: Query[schemas.ListingFilters],
+) -> HttpResponse:
     """Cards of live news posts matching ``q`` (words, "quoted phrases"), best first, each
     with ``highlight.title`` and ``highlight.excerpt`` (HTML, matches in ``<mark>``) and
     ``promoted``; same filters and limit/offset as the news listing."""
@@ -88,7 +96,7 @@ def search(request: HttpRequest, params: Query[SearchFilters]) -> HttpResponse:
         parsed = parse_search_params(request.GET)
         results = service.search(parsed, request=request)
     except (ParamError, service.QueryError) as error:
-        raise HttpError(400, str(error)) from None
+        return _bad_request(error)
     return HttpResponse(json_bytes(results), content_type=JSON)
 
 
@@ -96,6 +104,7 @@ def search(request: HttpRequest, params: Query[SearchFilters]) -> HttpResponse:
     "/suggest/",
     response={200: Suggestions, 400: schemas.Problem},
     summary="Suggest post titles as the reader types",
+    operation_id="search_api_suggest",
 )
 def suggest(request: HttpRequest, params: Query[SuggestParams]):
     """Titles of live posts containing words that start with the typed words."""
@@ -103,4 +112,4 @@ def suggest(request: HttpRequest, params: Query[SuggestParams]):
         q, limit = parse_suggest_params(request.GET)
         return service.suggest(q, limit, request=request)
     except (ParamError, service.QueryError) as error:
-        raise HttpError(400, str(error)) from None
+        return _bad_request(error)
