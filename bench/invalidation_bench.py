@@ -35,7 +35,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api_bench import GUNICORN, PYTHON, free_port, get, run_wrk, wait_until_up  # noqa: E402
+from api_bench import GUNICORN, PYTHON, free_port, get, run_wrk  # noqa: E402
+
+
+def wait_until_up(base: str, server: subprocess.Popen, seconds: float = 120) -> None:
+    """Until gunicorn answers the trivial view (or gave up)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if get(f"{base}/api/v3/ping", timeout=5)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("gunicorn did not start")
 
 
 def _setup_django(env: dict) -> None:
