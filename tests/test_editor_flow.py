@@ -7,6 +7,9 @@ tests/test_browser_editor_flow.py; docs/editing.md explains the choices.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -196,6 +199,19 @@ def test_gravatar_can_be_turned_on(editor_client, settings):
     editor_client.user.email = "editor@example.org"
     editor_client.user.save()
     assert "https://www.gravatar.com/avatar/" in editor_client.get("/admin/").content.decode()
+
+
+def test_gravatar_setting_is_read_from_the_environment():
+    # The documented variable must reach the setting (it was once overwritten further down).
+    code = "import django; django.setup(); from django.conf import settings as s; "
+    code += "print(s.WAGTAIL_GRAVATAR_PROVIDER_URL)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.dev"}
+    env["WAGTAIL_GRAVATAR_PROVIDER_URL"] = "https://avatars.example.org/avatar"
+    on = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    del env["WAGTAIL_GRAVATAR_PROVIDER_URL"]
+    off = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert on.stdout.strip() == "https://avatars.example.org/avatar", on.stderr
+    assert off.stdout.strip() == "None", off.stderr
 
 
 # --- One save at a time per object ------------------------------------------------------------

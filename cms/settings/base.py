@@ -255,9 +255,6 @@ NEWSROOM_PREVIEW_TOKEN_MAX_AGE = env_int("NEWSROOM_PREVIEW_TOKEN_MAX_AGE", 3600)
 # The interactive API docs at /api/v3/docs/ (Swagger UI from files the project ships). On in
 # development and tests; production.py turns them off unless NEWSROOM_API_DOCS=true.
 NEWSROOM_API_DOCS = env_bool("NEWSROOM_API_DOCS", True)
-# Editors' avatars without a third-party image host (Gravatar would also learn who edits).
-WAGTAIL_GRAVATAR_PROVIDER_URL = None
-
 
 def _origin(url: str) -> str | None:
     from urllib.parse import urlsplit
