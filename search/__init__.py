@@ -1,1 +1,2 @@
-"""News search: the search endpoint and how posts are indexed."""
+"""News search: the index, its two backends, query parsing and the listing filters (the
+endpoints that use them are in cms/api/search.py)."""
