@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import shutil
+from pathlib import Path
 
 import pytest
 from django.core.files.images import ImageFile
@@ -139,3 +141,17 @@ def committed_db(transactional_db):
     """A transactional database (real commits) with the migration-made rows in place."""
     restore_migration_rows()
     yield
+
+
+JEKYLL_SEED = Path(__file__).resolve().parent / "fixtures" / "jekyll" / "seed"
+
+
+@pytest.fixture
+def seed_site(tmp_path: Path) -> Path:
+    """The Jekyll seed's site folder: its committed SVG logo plus a photo drawn here."""
+    root = tmp_path / "site"
+    shutil.copytree(JEKYLL_SEED / "assets", root / "assets")
+    PILImage.new("RGB", (240, 300), (150, 110, 90)).save(
+        root / "assets" / "images" / "hana-petrova.jpg", "JPEG"
+    )
+    return root

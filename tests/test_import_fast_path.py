@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from PIL import Image as PILImage
 from taggit.models import Tag
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
@@ -30,10 +28,9 @@ from news.models import NewsPage
 from news.serializers import page_detail
 from news.snippets import NewsCategory, Organisation, Person
 from search.models import SearchDocument
+from tests.test_import_jekyll import SEED_POST
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "jekyll"
-SEED = FIXTURES / "seed"
-SEED_POST = SEED / "_posts" / "2024-05-14-corvid-joins-lumen.md"
 
 # Revision content keys that hold ids or moments rather than content.
 VOLATILE = {
@@ -41,16 +38,6 @@ VOLATILE = {
     "first_published_at", "last_published_at", "live", "has_unpublished_changes",
     "content_type", "translation_key", "locale", "owner", "locked_at", "date",
 }  # fmt: skip
-
-
-@pytest.fixture
-def seed_site(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
-    shutil.copytree(SEED / "assets", root / "assets")
-    PILImage.new("RGB", (240, 300), (150, 110, 90)).save(
-        root / "assets" / "images" / "hana-petrova.jpg", "JPEG"
-    )
-    return root
 
 
 class _Undo(Exception):

@@ -745,17 +745,6 @@ SEED = FIXTURES / "seed"
 SEED_POST = SEED / "_posts" / "2024-05-14-corvid-joins-lumen.md"
 
 
-@pytest.fixture
-def seed_site(tmp_path: Path) -> Path:
-    """The seed's site folder: its committed SVG logo plus a photo drawn here."""
-    root = tmp_path / "site"
-    shutil.copytree(SEED / "assets", root / "assets")
-    PILImage.new("RGB", (240, 300), (150, 110, 90)).save(
-        root / "assets" / "images" / "hana-petrova.jpg", "JPEG"
-    )
-    return root
-
-
 def test_seed_imports_as_built_in_the_admin(news_index, seed_site: Path) -> None:
     out, ok = run_import(SEED_POST, "--parent", "/news/", "--assets-dir", seed_site)
     assert ok, out

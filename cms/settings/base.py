@@ -256,6 +256,7 @@ NEWSROOM_PREVIEW_TOKEN_MAX_AGE = env_int("NEWSROOM_PREVIEW_TOKEN_MAX_AGE", 3600)
 # development and tests; production.py turns them off unless NEWSROOM_API_DOCS=true.
 NEWSROOM_API_DOCS = env_bool("NEWSROOM_API_DOCS", True)
 
+
 def _origin(url: str) -> str | None:
     from urllib.parse import urlsplit
 
