@@ -95,7 +95,7 @@ class RequestContextMiddleware:
         try:
             response = self.get_response(request)
         except (OperationalError, InterfaceError) as exc:
-            response = self.database_unavailable(exc)
+            response = database_error_answer(exc)
         response["X-Request-ID"] = request.id
         access_log.info(
             "%s %s %s",
@@ -114,7 +114,7 @@ class RequestContextMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if isinstance(exception, OperationalError | InterfaceError):
-            return self.database_unavailable(exception)
+            return database_error_answer(exception)
         return None
 
     @staticmethod
@@ -133,3 +133,29 @@ class RequestContextMiddleware:
         response["Retry-After"] = "5"
         response["Cache-Control"] = "no-store"
         return response
+
+
+# SQLite's full-text engine refuses some search strings (a stray quote or full stop) with an
+# OperationalError; that is the client's query, not a lost database.
+SEARCH_SYNTAX_ERRORS = ("fts5: syntax error", "unterminated string")
+
+
+def database_error_answer(exc: OperationalError | InterfaceError) -> JsonResponse:
+    """The answer to a database error that reached the edge of a request: 400 for a search
+    string the full-text engine cannot parse, else 503 (the database is unreachable)."""
+    if isinstance(exc, OperationalError) and str(exc).startswith(SEARCH_SYNTAX_ERRORS):
+        logging.getLogger("newsroom").info("search query refused by the database: %s", exc)
+        response = JsonResponse(
+            {
+                "type": "about:blank",
+                "title": "Bad Request",
+                "status": 400,
+                "detail": "The search query could not be understood; remove stray quotes "
+                "and punctuation.",
+            },
+            status=400,
+            content_type="application/problem+json",
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    return RequestContextMiddleware.database_unavailable(exc)

@@ -196,7 +196,10 @@ def test_one_save_publish_matches_wagtails(news_index, seed_site: Path) -> None:
         assert fast[key] == slow[key], (key, _first_difference(fast[key], slow[key]))
 
 
+# Real commits; committed_db puts back the rows migrations made (the root page…) that an
+# earlier transactional test's flush removed.
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("committed_db")
 def test_each_post_is_one_committed_transaction(news_index, monkeypatch) -> None:
     """Each post is written inside one outermost transaction, committed before the next; a
     post failing at its last step leaves nothing, and the others are imported."""

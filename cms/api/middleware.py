@@ -29,6 +29,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from wagtail.api.v3.errors import problem_response
@@ -40,6 +41,7 @@ from cms.api.http import (
     if_none_match,
     is_anonymous,
 )
+from cms.ops import database_error_answer
 
 API_PREFIX = "/api/"
 CORS_METHODS = "GET, HEAD, OPTIONS"
@@ -161,7 +163,14 @@ class ApiEdgeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
+        try:
+            return self._answer(request)
+        except (OperationalError, InterfaceError) as exc:
+            # Cached answers read their versions here, before any view: a lost database is
+            # the same 503 as in a view (Django would turn it into a 500 at this layer).
+            return database_error_answer(exc)
 
+    def _answer(self, request: HttpRequest) -> HttpResponse:
         origin = _allowed_origin(request)
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
             return self._preflight(request, origin)
