@@ -20,8 +20,9 @@ and copies of the demo's longest post (10 blocks: a floated logo, two quotes, a 
 "About …" sections), each a page of its own. With ``REDIS_URL``/``CACHE_URL`` the cache is
 that Redis under a key prefix of its own.
 
-For each of news detail (``/api/v3/news/{id}/``), route lookup (``/api/v3/route/?html_path=``)
-and the listing of 20 (``/api/v3/news/?limit=20``):
+For each of news detail (``/api/v3/news/{id}/``), route lookup (``/api/v3/route/?html_path=``),
+Wagtail's own page detail doors (``/api/v3/pages/{id}/``, ``/api/v2/pages/{id}/``) and the
+listing of 20 (``/api/v3/news/?limit=20``):
 
 - cold: answers never requested before — a different copy per request (listing: a different
   page of 20 copies per request), so the answer, the page's rows, body and cards are in no
@@ -168,6 +169,7 @@ def urls_for(base: str, copies: list[dict], listing_pages: int, per_kind: int) -
     """Per endpoint: the warm URL (cached, 304) and the cold URLs, each one never requested."""
     rest = copies[listing_pages * LISTING :]
     detail_copies, route_copies = rest[:per_kind], rest[per_kind : 2 * per_kind]
+    v3_copies, v2_copies = rest[2 * per_kind : 3 * per_kind], rest[3 * per_kind : 4 * per_kind]
     route = f"{base}/api/v3/route/?html_path="
     return {
         "news detail": (
@@ -177,6 +179,15 @@ def urls_for(base: str, copies: list[dict], listing_pages: int, per_kind: int) -
         "route lookup": (
             f"{route}{quote(rest[-2]['path'])}",
             [f"{route}{quote(copy['path'])}" for copy in route_copies],
+        ),
+        # Wagtail's own doors return the same post (the same builder and guarantees).
+        "v3 pages/{id}": (
+            f"{base}/api/v3/pages/{rest[-3]['id']}/",
+            [f"{base}/api/v3/pages/{copy['id']}/" for copy in v3_copies],
+        ),
+        "v2 pages/{id}": (
+            f"{base}/api/v2/pages/{rest[-4]['id']}/",
+            [f"{base}/api/v2/pages/{copy['id']}/" for copy in v2_copies],
         ),
         "listing of 20": (
             f"{base}/api/v3/news/?limit={LISTING}",
@@ -342,7 +353,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--cold", type=int, default=40, help="cold requests: detail, route")
+    parser.add_argument("--cold", type=int, default=40, help="cold requests per detail endpoint")
     parser.add_argument("--cold-listings", type=int, default=8, help="cold listing requests")
     parser.add_argument("--workdir", help="keep (and reuse) the SQLite data in this folder")
     args = parser.parse_args()
@@ -352,7 +363,7 @@ def main() -> int:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="newsroom-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     env, database = bench_environment(workdir)
-    copies = args.cold_listings * LISTING + 2 * args.cold + 2
+    copies = args.cold_listings * LISTING + 4 * args.cold + 4
     try:
         made = prepare_data(env, workdir, copies, args.cold_listings)
         with Server(env, args.workers) as server:
