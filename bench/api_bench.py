@@ -168,27 +168,21 @@ def prepare_data(env: dict, workdir: Path, copies: int, listing_pages: int) -> d
 def urls_for(base: str, copies: list[dict], listing_pages: int, per_kind: int) -> dict:
     """Per endpoint: the warm URL (cached, 304) and the cold URLs, each one never requested."""
     rest = copies[listing_pages * LISTING :]
-    detail_copies, route_copies = rest[:per_kind], rest[per_kind : 2 * per_kind]
-    v3_copies, v2_copies = rest[2 * per_kind : 3 * per_kind], rest[3 * per_kind : 4 * per_kind]
     route = f"{base}/api/v3/route/?html_path="
+    urls = {}
+    # One post per door, warm and cold copies of their own; Wagtail's page doors return the
+    # same post (the same builder and guarantees) as Newsroom's.
+    doors = (
+        ("news detail", lambda copy: f"{base}/api/v3/news/{copy['id']}/"),
+        ("route lookup", lambda copy: f"{route}{quote(copy['path'])}"),
+        ("v3 pages/{id}", lambda copy: f"{base}/api/v3/pages/{copy['id']}/"),
+        ("v2 pages/{id}", lambda copy: f"{base}/api/v2/pages/{copy['id']}/"),
+    )
+    for number, (name, url) in enumerate(doors):
+        cold = rest[number * per_kind : (number + 1) * per_kind]
+        urls[name] = (url(rest[-1 - number]), [url(copy) for copy in cold])
     return {
-        "news detail": (
-            f"{base}/api/v3/news/{rest[-1]['id']}/",
-            [f"{base}/api/v3/news/{copy['id']}/" for copy in detail_copies],
-        ),
-        "route lookup": (
-            f"{route}{quote(rest[-2]['path'])}",
-            [f"{route}{quote(copy['path'])}" for copy in route_copies],
-        ),
-        # Wagtail's own doors return the same post (the same builder and guarantees).
-        "v3 pages/{id}": (
-            f"{base}/api/v3/pages/{rest[-3]['id']}/",
-            [f"{base}/api/v3/pages/{copy['id']}/" for copy in v3_copies],
-        ),
-        "v2 pages/{id}": (
-            f"{base}/api/v2/pages/{rest[-4]['id']}/",
-            [f"{base}/api/v2/pages/{copy['id']}/" for copy in v2_copies],
-        ),
+        **urls,
         "listing of 20": (
             f"{base}/api/v3/news/?limit={LISTING}",
             [

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from wagtail.api.v3.errors import problem_response
 
 access_log = logging.getLogger("newsroom.access")
 
@@ -118,17 +119,10 @@ class RequestContextMiddleware:
         return None
 
     @staticmethod
-    def database_unavailable(exc: Exception) -> JsonResponse:
+    def database_unavailable(exc: Exception) -> HttpResponse:
         logging.getLogger("newsroom").warning("database unavailable: %s", exc)
-        response = JsonResponse(
-            {
-                "type": "about:blank",
-                "title": "Service Unavailable",
-                "status": 503,
-                "detail": "The database is unreachable; try again shortly.",
-            },
-            status=503,
-            content_type="application/problem+json",  # like every other error answer
+        response = problem_response(
+            status=503, detail="The database is unreachable; try again shortly."
         )
         response["Retry-After"] = "5"
         response["Cache-Control"] = "no-store"
@@ -140,21 +134,14 @@ class RequestContextMiddleware:
 SEARCH_SYNTAX_ERRORS = ("fts5: syntax error", "unterminated string")
 
 
-def database_error_answer(exc: OperationalError | InterfaceError) -> JsonResponse:
+def database_error_answer(exc: OperationalError | InterfaceError) -> HttpResponse:
     """The answer to a database error that reached the edge of a request: 400 for a search
     string the full-text engine cannot parse, else 503 (the database is unreachable)."""
     if isinstance(exc, OperationalError) and str(exc).startswith(SEARCH_SYNTAX_ERRORS):
         logging.getLogger("newsroom").info("search query refused by the database: %s", exc)
-        response = JsonResponse(
-            {
-                "type": "about:blank",
-                "title": "Bad Request",
-                "status": 400,
-                "detail": "The search query could not be understood; remove stray quotes "
-                "and punctuation.",
-            },
+        response = problem_response(
             status=400,
-            content_type="application/problem+json",
+            detail="The search query could not be understood; remove stray quotes and punctuation.",
         )
         response["Cache-Control"] = "no-store"
         return response
