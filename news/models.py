@@ -200,6 +200,9 @@ class NewsPage(PreviewTokenMixin, Page):
         if self.date is None and self.live:
             self.date = self.first_published_at or timezone.now()
         update_fields = kwargs.get("update_fields")
-        if update_fields is None:
+        # Wagtail's Page.save validates a live page in full (clean=True), and full_clean
+        # refreshes the derived fields itself: computed once per save, not twice.
+        validated_in_full = kwargs.get("clean", True) and self.live
+        if update_fields is None and not validated_in_full:
             self.refresh_derived_fields()
         return super().save(*args, **kwargs)
