@@ -361,7 +361,8 @@ def _on_setting_change(kind: str):
     def on_change(sender, instance: Model, created: bool = False, raw: bool = False, **kwargs):
         if raw:
             return None
-        action = "deleted" if "created" not in kwargs else "saved"
+        # ``created`` is bound above, so never in kwargs: which signal this is says it.
+        action = "deleted" if kwargs.get("signal") is post_delete else "saved"
         return _internal(kind, instance, action, created=created)
 
     on_change.__name__ = f"on_{kind}_change"
