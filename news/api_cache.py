@@ -4,7 +4,7 @@ Precise invalidation. A render records the *dependency tags* of everything it re
 (``page:12``, ``person:3``, ``image:7``, ``document:2``, the listings ``pages``, ``persons``,
 ``organisations``, the related-post candidates ``related``, and ``site`` — the global epoch
 every answer depends on). Each tag has a version in the database (``CacheTagVersion``), bumped
-inside the writer's transaction by the change-event bus (``news.events`` → ``on_change``): a
+inside the writer's transaction by the change-event bus (``news.events`` → ``on_changes``): a
 publish bumps only the tags of the objects it reaches. A cached answer stores the versions of
 its tags; a request fetches the current versions in one query (``read_versions``) and serves
 the answer only if they all match, so no process, whatever its cache, can serve an answer after
@@ -30,7 +30,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -450,43 +450,61 @@ def tags_for(change) -> set[str]:
     a bio, a card's author, a logo, a headshot), so the posts referring to it need no tag of
     their own, and neither do the lists showing their cards.
     """
-    if change.object_type in GLOBAL_KINDS:
-        return {SITE_TAG}
-    if change.object_type == "page":
-        return {f"page:{pk}" for kind, pk in change.objects if kind == "page"} | {
-            PAGES_TAG,
-            RELATED_TAG,
-        }
-    tags = {f"{change.object_type}:{change.object_id}"}
-    if change.object_type in LISTING_TAGS:
-        tags.add(LISTING_TAGS[change.object_type])
-        tags |= {f"page:{pk}" for pk in _pages_whose_card_shows(change)}
+    return tags_for_all([change])
+
+
+def tags_for_all(changes: Iterable) -> set[str]:
+    """``tags_for`` of several changes together (the cards they reach in two queries)."""
+    tags: set[str] = set()
+    card_owners: dict[str, set] = {kind: set() for kind in LISTING_TAGS}
+    for change in changes:
+        if change.object_type in GLOBAL_KINDS:
+            tags.add(SITE_TAG)
+        elif change.object_type == "page":
+            tags |= {f"page:{pk}" for kind, pk in change.objects if kind == "page"}
+            tags |= {PAGES_TAG, RELATED_TAG}
+        else:
+            tags.add(f"{change.object_type}:{change.object_id}")
+            if change.object_type in LISTING_TAGS:
+                tags.add(LISTING_TAGS[change.object_type])
+                card_owners[change.object_type].add(change.object_id)
+    tags |= {f"page:{pk}" for pk in _pages_whose_card_shows(card_owners)}
     return tags
 
 
-def _pages_whose_card_shows(change) -> list[int]:
-    """Posts whose *card* shows this person (an author) or organisation (its name is in the
-    card's list): their cards change, wherever they are shown (listings, related posts). A
-    post that only quotes someone keeps its card: its own answer recorded the person's tag.
-    Unpublished authors count too (a card leaves them out until they are published)."""
+def _pages_whose_card_shows(card_owners: dict[str, set]) -> list[int]:
+    """Posts whose *card* shows these people (as authors) or organisations (their names are
+    in the card's list): their cards change, wherever they are shown (listings, related
+    posts). A post that only quotes someone keeps its card: its own answer recorded the
+    person's tag. Unpublished authors count too (a card leaves them out until they are
+    published)."""
     from news.models import NewsPage, NewsPageAuthor
 
-    if change.object_type == "person":
-        rows = NewsPageAuthor.objects.filter(person_id=change.object_id).values_list("page_id")
-    else:
+    pages: list[int] = []
+    if people := card_owners.get("person"):
+        rows = NewsPageAuthor.objects.filter(person_id__in=people).values_list("page_id")
+        pages += [pk for (pk,) in rows]
+    if organisations := card_owners.get("organisation"):
         through = NewsPage.organisations.through
-        rows = through.objects.filter(organisation_id=change.object_id).values_list("newspage_id")
-    return [pk for (pk,) in rows]
+        rows = through.objects.filter(organisation_id__in=organisations).values_list("newspage_id")
+        pages += [pk for (pk,) in rows]
+    return pages
 
 
-def on_change(change) -> None:
-    """The API cache's part of a change, inside the writer's transaction."""
-    if visible(change):
-        bump(tags_for(change), f"{change.event} {change.object_type} {change.object_id}")
+def on_changes(changes: Sequence) -> None:
+    """The API cache's part of changes, inside the writer's transaction: one bump for all."""
+    seen = [change for change in changes if visible(change)]
+    if not seen:
+        return
+    first = seen[0]
+    reason = f"{first.event} {first.object_type} {first.object_id}"
+    if len(seen) > 1:
+        reason += f" and {len(seen) - 1} more change(s)"
+    bump(tags_for_all(seen), reason)
 
 
 def connect() -> None:
     """Subscribe to the change-event bus (called from ``NewsConfig.ready``)."""
     from news.events import IN_TRANSACTION, subscribe
 
-    subscribe(on_change, when=IN_TRANSACTION)
+    subscribe(on_changes, when=IN_TRANSACTION)

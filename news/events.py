@@ -5,8 +5,9 @@ becomes a ``ChangeEvent`` (``news.change``) carrying what changed (object type a
 name), the pages it reaches through Wagtail's reference index and the frontend paths
 (``news.fan_out``). Subscribers register in their ``AppConfig.ready``:
 
-- ``subscribe(handler, when=IN_TRANSACTION)``: called at once, inside the writer's transaction,
-  with every event (public or not). The API cache bumps its dependency versions there (other
+- ``subscribe(handler, when=IN_TRANSACTION)``: called inside the writer's transaction with a
+  list of events (public or not): one event at once, or, inside ``delivered_together()``, every
+  event of the block at its end. The API cache bumps its dependency versions there (other
   processes see the new versions exactly when they can see the new content) and the search
   index is updated there (a rolled-back publish leaves it untouched).
 - ``subscribe(handler, when=AFTER_COMMIT)``: called with *public* events only, once the
@@ -21,8 +22,9 @@ Model-level housekeeping that is not about what readers see stays with its model
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 from asgiref.local import Local
 from django.core.signals import request_finished, request_started
@@ -40,8 +42,12 @@ logger = logging.getLogger(__name__)
 
 IN_TRANSACTION = "in_transaction"
 AFTER_COMMIT = "after_commit"
-Subscriber = Callable[[ChangeEvent], None]
+# In-transaction subscribers receive a list of events, after-commit ones a single event.
+Subscriber = Callable[[Sequence[ChangeEvent]], None] | Callable[[ChangeEvent], None]
 _subscribers: dict[str, list[Subscriber]] = {IN_TRANSACTION: [], AFTER_COMMIT: []}
+# Per thread (and per async task): the open delivered_together() queue, the pending
+# transaction's and the current request's after-commit event.
+_state = Local()
 
 # A save() that only touches these fields is a draft being saved: readers see nothing new.
 DRAFT_ONLY_FIELDS = frozenset(
@@ -75,13 +81,21 @@ def subscribe(handler: Subscriber, *, when: str = AFTER_COMMIT) -> None:
 
 
 def emit(change: ChangeEvent) -> None:
-    """Deliver a change: in-transaction subscribers now, public events again after commit.
+    """Deliver a change: in-transaction subscribers now (or at the end of the enclosing
+    ``delivered_together`` block), public events again after commit.
 
     Called from inside the writer's transaction when there is one. Changes made in one
     transaction become one after-commit event; changes made in one HTTP request too.
     """
-    for handler in _subscribers[IN_TRANSACTION]:
-        handler(change)
+    queue: list[ChangeEvent] | None = getattr(_state, "together", None)
+    if queue is None:
+        _deliver_in_transaction([change])
+    elif change.kind == "deleted":
+        # Announced before the row goes (pre_delete): subscribers read what it reaches now.
+        queue.append(change)
+        _flush_together(queue)
+    else:
+        queue.append(change)
     if not change.public:
         return
     connection = transaction.get_connection()
@@ -97,9 +111,49 @@ def emit(change: ChangeEvent) -> None:
     transaction.on_commit(pending.committed)
 
 
-# --- One event per editor action (after commit) -----------------------------------------------
+def _deliver_in_transaction(changes: list[ChangeEvent]) -> None:
+    for handler in _subscribers[IN_TRANSACTION]:
+        handler(changes)
 
-_state = Local()
+
+def _flush_together(queue: list[ChangeEvent]) -> None:
+    changes = queue[:]
+    queue.clear()
+    if changes:
+        _deliver_in_transaction(changes)
+
+
+@contextlib.contextmanager
+def delivered_together() -> Iterator[None]:
+    """The in-transaction subscribers get the block's changes in one list, at its end.
+
+    For writers that change many objects in one transaction (an imported post with its
+    people and organisations): the API cache then bumps its versions once and the search
+    index builds each post once, instead of once per saved object. Use it inside the
+    transaction, around all of its writes: the end of the block must come before the commit.
+    Nested blocks deliver with the outermost one. A deletion is delivered at once, with what
+    was queued before it (subscribers read what the row reaches before it goes). After-commit
+    subscribers are not affected: they already get one event per transaction.
+    """
+    if getattr(_state, "together", None) is not None:
+        yield
+        return
+    queue: list[ChangeEvent] = []
+    _state.together = queue
+    try:
+        yield
+    except BaseException:
+        _state.together = None
+        # If the caller's transaction survives the error, it must not miss these changes;
+        # if it rolls back, this work rolls back with it. The original error wins.
+        with contextlib.suppress(Exception):
+            _flush_together(queue)
+        raise
+    _state.together = None
+    _flush_together(queue)
+
+
+# --- One event per editor action (after commit) -----------------------------------------------
 
 
 class _PendingTransaction:
@@ -307,7 +361,8 @@ def _on_setting_change(kind: str):
     def on_change(sender, instance: Model, created: bool = False, raw: bool = False, **kwargs):
         if raw:
             return None
-        action = "deleted" if "created" not in kwargs else "saved"
+        # ``created`` is bound above, so never in kwargs: which signal this is says it.
+        action = "deleted" if kwargs.get("signal") is post_delete else "saved"
         return _internal(kind, instance, action, created=created)
 
     on_change.__name__ = f"on_{kind}_change"

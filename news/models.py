@@ -169,28 +169,33 @@ class NewsPage(PreviewTokenMixin, Page):
         return " ".join(p for p in parts if p)
 
     def referenced_people_and_organisations(self) -> tuple[set[int], set[int]]:
-        people: set[int] = {author.person_id for author in self.authors.all() if author.person_id}
-        organisations: set[int] = set()
+        people, organisations = self._referenced_people_and_organisations()
+        return {p.pk for p in people}, {o.pk for o in organisations}
+
+    def _referenced_people_and_organisations(self) -> tuple[list[Person], list[Organisation]]:
+        """The people the post names (authors, quotes, bios) and the organisations it
+        carries (boilerplates, and those people's organisations): one query each."""
+        person_ids: set[int] = {a.person_id for a in self.authors.all() if a.person_id}
+        organisation_ids: set[int] = set()
         for block in self.body:
             if block.block_type in {"quote", "bio"} and block.value.get("person") is not None:
-                people.add(block.value["person"].pk)
+                person_ids.add(block.value["person"].pk)
             elif block.block_type == "boilerplate" and block.value.get("organisation"):
-                organisations.add(block.value["organisation"].pk)
-        organisations.update(
-            pk
-            for pk in Person.objects.filter(pk__in=people, organisation__isnull=False).values_list(
-                "organisation_id", flat=True
-            )
+                organisation_ids.add(block.value["organisation"].pk)
+        people = list(Person.objects.filter(pk__in=person_ids)) if person_ids else []
+        organisation_ids.update(p.organisation_id for p in people if p.organisation_id)
+        organisations = (
+            list(Organisation.objects.filter(pk__in=organisation_ids)) if organisation_ids else []
         )
         return people, organisations
 
     def refresh_derived_fields(self) -> None:
         words = len((self.title + " " + self.summary + " " + self.body_text()).split())
         self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
-        people, organisations = self.referenced_people_and_organisations()
+        people, organisations = self._referenced_people_and_organisations()
         # Instances, not ids: modelcluster keeps them in memory until the page is saved.
-        self.people.set(list(Person.objects.filter(pk__in=people)))
-        self.organisations.set(list(Organisation.objects.filter(pk__in=organisations)))
+        self.people.set(people)
+        self.organisations.set(organisations)
 
     def full_clean(self, *args, **kwargs):
         self.refresh_derived_fields()
@@ -200,6 +205,9 @@ class NewsPage(PreviewTokenMixin, Page):
         if self.date is None and self.live:
             self.date = self.first_published_at or timezone.now()
         update_fields = kwargs.get("update_fields")
-        if update_fields is None:
+        # Wagtail's Page.save validates a live page in full (clean=True), and full_clean
+        # refreshes the derived fields itself: computed once per save, not twice.
+        validated_in_full = kwargs.get("clean", True) and self.live
+        if update_fields is None and not validated_in_full:
             self.refresh_derived_fields()
         return super().save(*args, **kwargs)

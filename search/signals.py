@@ -11,12 +11,15 @@ Which editor actions reindex which posts:
   new boilerplate or name is found and the old one no longer is;
 - a category or tag is renamed → its posts are reindexed.
 
-The bus calls ``on_change`` inside the editor's transaction: the index is in the same
-database, so a failed publish leaves the index as it was. The indexing itself is
+The bus calls ``on_changes`` inside the editor's transaction, with one change or with all the
+changes of a ``delivered_together`` block (each post is then indexed once): the index is in
+the same database, so a failed publish leaves the index as it was. The indexing itself is
 ``search.documents``; this module only decides which posts an event concerns.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from news.change import ChangeEvent
 from news.events import IN_TRANSACTION, subscribe
@@ -45,7 +48,23 @@ def _fingerprint(instance) -> tuple:
     )
 
 
-def _snippet_changed(change: ChangeEvent) -> None:
+class _Plan:
+    """The posts a list of changes reindexes or removes, done once at the end."""
+
+    def __init__(self) -> None:
+        self.index: set[int] = set()
+        self.remove: set[int] = set()
+
+    def run(self) -> None:
+        # index_pages reads each post's current row: one also removed in these changes (a
+        # post published, then unpublished) leaves the index or stays as its row says.
+        if self.remove - self.index:
+            documents.remove_pages(self.remove - self.index)
+        if self.index:
+            documents.index_pages(self.index)
+
+
+def _snippet_changed(change: ChangeEvent, plan: _Plan) -> None:
     """Reindex the posts using a snippet whose live row changed.
 
     Publishing saves the row (``person.saved``) and then publishes it (``person.published``)
@@ -59,58 +78,65 @@ def _snippet_changed(change: ChangeEvent) -> None:
     if getattr(instance, "_newsroom_search_indexed", None) == fingerprint:
         return
     instance._newsroom_search_indexed = fingerprint
-    documents.index_pages(_pages_using(instance))
+    plan.index.update(_pages_using(instance))
 
 
-def _on_page(change: ChangeEvent) -> None:
+def _on_page(change: ChangeEvent, plan: _Plan) -> None:
     page = change.instance
     if change.kind in ("published", "slug_changed"):
-        documents.index_pages([page.pk])  # only news posts are indexed: others are skipped
+        plan.index.add(page.pk)  # only news posts are indexed: others are skipped
     elif change.kind in ("unpublished", "expired", "deleted"):
-        documents.remove_pages([page.pk])
+        plan.remove.add(page.pk)
     elif change.kind == "moved":
-        documents.index_pages(documents.subtree_news_ids(page))
+        plan.index.update(documents.subtree_news_ids(page))
 
 
-def _on_snippet(change: ChangeEvent) -> None:
+def _on_snippet(change: ChangeEvent, plan: _Plan) -> None:
     instance = change.instance
     if change.kind == "deleted":
         # The posts' links to the snippet vanish with it: note them now, reindex after.
         instance._newsroom_search_pages = _pages_using(instance)
     elif change.kind == "removed":
-        documents.index_pages(getattr(instance, "_newsroom_search_pages", []))
+        plan.index.update(getattr(instance, "_newsroom_search_pages", []))
     else:
-        _snippet_changed(change)
+        _snippet_changed(change, plan)
 
 
-def _on_restriction(change: ChangeEvent) -> None:
+def _on_restriction(change: ChangeEvent, plan: _Plan) -> None:
     from wagtail.models import Page
 
     # Looked up by id: when a page is deleted its restrictions go with it, page row first.
     page = Page.objects.filter(pk=change.instance.page_id).first()
     if page is not None:
-        documents.index_pages(documents.subtree_news_ids(page))
+        plan.index.update(documents.subtree_news_ids(page))
 
 
-def on_change(change: ChangeEvent) -> None:
-    """The index's part of one change (inside the writer's transaction)."""
+def _plan_change(change: ChangeEvent, plan: _Plan) -> None:
     if change.instance is None:
         return
     kind = change.object_type
     if kind == "page":
-        _on_page(change)
+        _on_page(change, plan)
     elif kind in ("organisation", "person"):
-        _on_snippet(change)
+        _on_snippet(change, plan)
     elif kind == "page_restriction":
-        _on_restriction(change)
+        _on_restriction(change, plan)
     elif change.event == "category.saved" and not change.details.get("created"):
-        documents.index_pages(documents.pages_in_category(change.instance))
+        plan.index.update(documents.pages_in_category(change.instance))
     elif change.event == "tag.saved" and not change.details.get("created"):
-        documents.index_pages(
+        plan.index.update(
             NewsPage.objects.filter(tagged__tag=change.instance).values_list("pk", flat=True)
         )
 
 
+def on_changes(changes: Sequence[ChangeEvent]) -> None:
+    """The index's part of changes (inside the writer's transaction): each post built once."""
+    plan = _Plan()
+    for change in changes:
+        _plan_change(change, plan)
+    plan.run()
+
+
 def connect() -> None:
     """Subscribe to the bus (called from the app config's ``ready``)."""
-    subscribe(on_change, when=IN_TRANSACTION)
+    subscribe(on_changes, when=IN_TRANSACTION)

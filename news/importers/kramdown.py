@@ -7,6 +7,7 @@ after rendering are removed (Jekyll does not show them).
 """
 
 import re
+import threading
 
 import markdown
 
@@ -108,11 +109,27 @@ def markdown_to_html(text: str) -> str:
     text = KRAMDOWN_EXTENSION.sub("", text)
     text = _normalise_lists(text)
     text = _code_span_spaces(text)
-    md = markdown.Markdown(
-        extensions=["extra", "sane_lists"],
-        extension_configs={"footnotes": {"BACKLINK_TEXT": ""}},
-        output_format="html",
-    )
-    rendered = md.convert(text)
+    md = _converter()
+    try:
+        rendered = md.convert(text)
+    finally:
+        md.reset()  # footnotes, abbreviations, link references: nothing leaks to the next post
     # kramdown attribute lists that Python-Markdown did not attach are not shown by Jekyll.
     return IAL_LEFTOVER.sub("", rendered)
+
+
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's Markdown converter: building one (its extensions and their patterns)
+    costs more than converting a short post, so it is built once and reset after each use."""
+    md = getattr(_converters, "md", None)
+    if md is None:
+        md = markdown.Markdown(
+            extensions=["extra", "sane_lists"],
+            extension_configs={"footnotes": {"BACKLINK_TEXT": ""}},
+            output_format="html",
+        )
+        _converters.md = md
+    return md

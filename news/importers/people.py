@@ -28,6 +28,46 @@ from news.snippets import NewsCategory, Organisation, Person
 class PeopleMixin:
     """Finds or creates the snippets a post refers to."""
 
+    # Run-wide lookups ---------------------------------------------------------------------------
+    # One run is one process writing one post at a time: what it found or created is
+    # remembered by the exact name or slug asked for, and forgotten when a post is rolled
+    # back (its snippets may no longer exist, and its instances may hold undone changes).
+
+    def _forget_lookups(self) -> None:
+        self._people_by_name: dict[str, Person | None] = {}
+        self._orgs_by_name: dict[str, Organisation | None] = {}
+        self._orgs_by_slug: dict[str, Organisation | None] = {}
+        self._categories: dict[str, NewsCategory] = {}
+
+    def _find_person(self, name: str) -> Person | None:
+        if name not in self._people_by_name:
+            found = Person.objects.filter(name__iexact=name).order_by("pk").first()
+            self._people_by_name[name] = found
+        return self._people_by_name[name]
+
+    def _find_organisation(self, name: str, *, by_slug: bool = True) -> Organisation | None:
+        """By name (case-insensitively), then, with ``by_slug``, by the name's slug."""
+        if name not in self._orgs_by_name:
+            found = Organisation.objects.filter(name__iexact=name).order_by("pk").first()
+            self._orgs_by_name[name] = found
+        found = self._orgs_by_name[name]
+        if found is not None or not by_slug:
+            return found
+        slug = slugify(name)[:100]
+        if slug not in self._orgs_by_slug:
+            self._orgs_by_slug[slug] = Organisation.objects.filter(slug=slug).order_by("pk").first()
+        return self._orgs_by_slug[slug]
+
+    def _created(self, obj: Person | Organisation, name: str) -> None:
+        """A new person or organisation: "not found" answers may be out of date now."""
+        if isinstance(obj, Person):
+            self._people_by_name = {k: v for k, v in self._people_by_name.items() if v}
+            self._people_by_name[name] = obj
+        else:
+            self._orgs_by_name = {k: v for k, v in self._orgs_by_name.items() if v}
+            self._orgs_by_slug = {k: v for k, v in self._orgs_by_slug.items() if v}
+            self._orgs_by_name[name] = obj
+
     def _learn(self, org: Organisation, field_name: str, value, label: str) -> None:
         """Give ``org`` a value it does not have yet (an editor's value is never replaced)."""
         current = getattr(org, field_name)
@@ -103,7 +143,7 @@ class PeopleMixin:
         name = collapse(name)[:200]
         if not name:
             return None, False
-        person = Person.objects.filter(name__iexact=name).order_by("pk").first()
+        person = self._find_person(name)
         if person is not None:
             return person, False
         newest_role = self.person_newest.get(norm_name(name), ("", role))[1] or role
@@ -114,6 +154,7 @@ class PeopleMixin:
         person = Person(name=name, role=newest_role[:200], slug=self._free_person_slug(name))
         person.organisation = organisation
         self._save_snippet(person)
+        self._created(person, name)
         result.notes.append(
             f"person {name}: created"
             + (f", {person.role}" if person.role else "")
@@ -132,7 +173,7 @@ class PeopleMixin:
                 return org
         match = re.search(r"\bat\s+(.+)$", role)
         if match:
-            return Organisation.objects.filter(name__iexact=collapse(match.group(1))).first()
+            return self._find_organisation(collapse(match.group(1)), by_slug=False)
         return None
 
     def _free_person_slug(self, name: str) -> str:
@@ -146,10 +187,7 @@ class PeopleMixin:
     def _organisation(self, name: str, result: PostResult) -> Organisation:
         key = norm_name(name)
         _when, newest_html, newest_name = self.org_newest.get(key, ("", "", name))
-        org = (
-            Organisation.objects.filter(name__iexact=collapse(name)).order_by("pk").first()
-            or Organisation.objects.filter(slug=slugify(name)[:100]).order_by("pk").first()
-        )
+        org = self._find_organisation(collapse(name))
         if org is None:
             base = slugify(newest_name)[:90] or "organisation"
             slug, n = base, 2
@@ -158,6 +196,7 @@ class PeopleMixin:
                 n += 1
             org = Organisation(name=collapse(newest_name)[:200], slug=slug, boilerplate=newest_html)
             self._save_snippet(org)
+            self._created(org, collapse(name))
             return org
         if not newest_html or same_html(org.boilerplate, newest_html):
             return org
@@ -226,7 +265,7 @@ class PeopleMixin:
         people: list[Person] = []
         unmatched = False
         for name in post.authors:
-            person = Person.objects.filter(name__iexact=collapse(name)).order_by("pk").first()
+            person = self._find_person(collapse(name))
             if person is None and looks_like_name(name):
                 person, _ = self._person(name, "", {}, PostResult(post.source_key, ""))
             if person is None:
@@ -236,6 +275,8 @@ class PeopleMixin:
         return people, (post.byline[:200] if unmatched else "")
 
     def _category(self, name: str) -> NewsCategory:
+        if name in self._categories:
+            return self._categories[name]
         category = (
             NewsCategory.objects.filter(name__iexact=name).first()
             or NewsCategory.objects.filter(slug=slugify(name)[:80]).first()
@@ -244,4 +285,5 @@ class PeopleMixin:
             category = NewsCategory.objects.create(
                 name=name[:80], slug=slugify(name)[:80] or "category"
             )
+        self._categories[name] = category
         return category

@@ -30,6 +30,8 @@ from wagtail.images import get_image_model
 from wagtail.models import ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from news import events
+from news.fan_out import frontend_path
 from news.importers.body import BodyMixin
 from news.importers.compare import aware, norm_name, stamp
 from news.importers.images import ImagesMixin
@@ -87,6 +89,11 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
         self._last_image = None
         self._org_changes: dict[int, tuple[Organisation, list[str]]] = {}
         self.pages = PageIndex(parent)
+        self._forget_lookups()
+        # Wagtail's admin search entries of the objects committed so far, written in one
+        # batch per model at the end of the run (or of a post written on its own).
+        self._admin_search_pending: list = []
+        self._in_run = False
 
     # Planning -----------------------------------------------------------------------------
     def plan(self, posts: list[ParsedPost]) -> None:
@@ -114,11 +121,16 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
         """Import ``posts`` oldest first; ``report`` is called with each post's result."""
         self.plan(posts)
         summary = Summary()
-        for post in sorted(posts, key=_post_order):
-            result = self.write(post)
-            summary.add(result)
-            if report is not None:
-                report(result)
+        self._in_run = True
+        try:
+            for post in sorted(posts, key=_post_order):
+                result = self.write(post)
+                summary.add(result)
+                if report is not None:
+                    report(result)
+        finally:
+            self._in_run = False
+            self._update_admin_search()
         return summary
 
     # One post -------------------------------------------------------------------------------
@@ -131,23 +143,38 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
         try:
             with transaction.atomic():
                 # Wagtail's reference and search indexes are brought up to date once per
-                # object at the end of the post, not after each of every object's saves.
-                with disable_reference_index_auto_update(), deferred_search_index():
+                # object at the end of the post, not after each of every object's saves;
+                # the bus's in-transaction subscribers (API cache, news search) get the
+                # post's changes together, before the commit.
+                with (
+                    events.delivered_together(),
+                    disable_reference_index_auto_update(),
+                    deferred_search_index(),
+                ):
                     self._write(post, result)
-                self._index_touched()
+                self._index_references()
                 if self.dry_run:
                     raise _DryRunRollback
         except (_DryRunRollback, _Skipped):
-            self.pages.forget()
+            self._rolled_back()
         except Exception as exc:  # noqa: BLE001 - any failure is reported per post
-            self.pages.forget()
+            self._rolled_back()
             result.status = "failed"
             result.message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             result.page_id = None
             result.blocks.clear()  # nothing of it was written
             result.images_found = result.images_missing = result.images_external = 0
+        else:
+            self._admin_search_pending += self._touched
+        if not self._in_run:
+            self._update_admin_search()
         result.seconds = time.perf_counter() - started
         return result
+
+    def _rolled_back(self) -> None:
+        """Nothing the post wrote exists: forget what was found or created for it."""
+        self.pages.forget()
+        self._forget_lookups()
 
     def _write(self, post: ParsedPost, result: PostResult) -> None:
         page = self.pages.find(post.source_key, post.slug)
@@ -184,8 +211,7 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
             self._touch(page)
         self.pages.added(page)
         result.page_id = page.pk
-        parts = page.get_url_parts()
-        result.url = parts[2] if parts else page.url_path
+        result.url = _site_path(page) or page.url_path
         self._redirect(post, page, result)
 
     def _create(
@@ -287,28 +313,31 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
             pass
         return json.dumps(value.get_prep_value(), sort_keys=True, default=str)
 
-    def _index_touched(self) -> None:
-        """The reference index of each object the post wrote, and its search entry: once per
-        object, and for the search index one batch per model (what ``insert_or_update_object``
-        does per object: indexed instances that still exist, every auto-updated backend)."""
-        batches: dict[type, list] = {}
+    def _index_references(self) -> None:
+        """The reference index of each object the post wrote, once per object, in the post's
+        transaction (the change-event bus finds the pages that show an object there)."""
         for obj in self._touched:
             stored = type(obj)._default_manager.filter(pk=obj.pk).first()
-            if stored is None:
+            if stored is not None:
+                ReferenceIndex.create_or_update_for_object(stored)
+
+    def _update_admin_search(self) -> None:
+        """Wagtail's admin search entries of the objects written since the last call, one
+        batch per model (what ``insert_or_update_object`` does per object: indexed
+        instances that still exist, every auto-updated backend). Outside the posts'
+        transactions: the entries are the admin's search, not what readers see, and
+        ``manage.py update_index`` rebuilds them should a run be interrupted."""
+        pending, self._admin_search_pending = self._admin_search_pending, []
+        ids_by_model: dict[type, set[int]] = {}
+        for obj in pending:  # pages are written as their specific class (NewsPage)
+            if isinstance(obj, search_index.Indexed):
+                ids_by_model.setdefault(type(obj), set()).add(obj.pk)
+        for model, ids in ids_by_model.items():
+            stored = list(model.get_indexed_objects().filter(pk__in=ids))
+            if not stored:
                 continue
-            ReferenceIndex.create_or_update_for_object(stored)
-            if isinstance(stored, search_index.Indexed):
-                indexed = stored.get_indexed_instance()
-                if indexed is not None:
-                    batches.setdefault(type(indexed), []).append(indexed)
-        for model, objects in batches.items():
-            ids = [o.pk for o in objects]
-            present = set(
-                model.get_indexed_objects().filter(pk__in=ids).values_list("pk", flat=True)
-            )
-            objects = [o for o in objects if o.pk in present]
             for _name, backend in get_search_backends_with_name(with_auto_update=True):
-                backend.add_bulk(model, objects)
+                backend.add_bulk(model, stored)
 
     def _touch(self, obj) -> None:
         if obj is not None and obj not in self._touched:
@@ -326,8 +355,8 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
     # Redirects --------------------------------------------------------------------------------
     def _redirect(self, post: ParsedPost, page: NewsPage, result: PostResult) -> None:
         old_path = Redirect.normalise_path(post.original_url)
-        parts = page.get_url_parts()
-        new_path = Redirect.normalise_path(parts[2]) if parts else None
+        site_path = _site_path(page)
+        new_path = Redirect.normalise_path(site_path) if site_path else None
         if new_path == old_path:
             return
         redirect = Redirect.objects.filter(old_path=old_path, site__isnull=True).first()
@@ -359,6 +388,13 @@ def deferred_search_index() -> Iterator[None]:
     finally:
         for model in paused:
             post_save.connect(post_save_signal_handler, sender=model)
+
+
+def _site_path(page: NewsPage) -> str | None:
+    """The page's path on its site (``/news/post/``), as ``page.get_url_parts()`` gives it
+    with Wagtail's serve view mounted at the root (cms/urls.py), without loading the URLconf
+    (half a second of a short import)."""
+    return frontend_path(page.url_path)
 
 
 def _post_order(post: ParsedPost) -> tuple:
