@@ -19,10 +19,16 @@ The protocol:
   the database and *added* (set only if still absent), so a reader that read the database
   before a commit cannot overwrite what the writer set or marked pending.
 
-The key lives at most ``NEWSROOM_API_GENERATION_TTL`` seconds (60): that bounds the rare
-cases the protocol cannot exclude — a reader whose database read and ``add`` straddle a
-whole publishing transaction, two writers whose after-commit writes land in the opposite
-order of their commits, a pending marker lost in a cache outage, a restored database dump.
+Memoised versions are served only when the shared generation equals one the database
+returned with them, so a copy that is too new only costs a query. The key lives at most
+``NEWSROOM_API_GENERATION_TTL`` seconds (10) after its last write: that bounds the rare cases
+that could leave it too old — two writers whose after-commit writes land in the opposite
+order of their commits, a pending marker or new value lost in a cache outage (or evicted
+before the add of a reader that read the database before the commit), a restored dump.
+Refilling it costs a query or a few per lifetime for the whole site (the memo survives a
+refill of the same generation). A pending marker lives ``PENDING_TTL``, longer than any
+publishing transaction should: a rolled-back one leaves it, and readers use the database
+until then.
 Local-memory and dummy caches are per process: no copy (every request reads the database).
 """
 
@@ -39,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 KEY = "newsroom:generation"
 PENDING = "pending"
+PENDING_TTL = 300
 # Cache backends shared by every process of the site (a write is seen by all of them).
 SHARED_BACKENDS = frozenset(
     {
@@ -81,7 +88,7 @@ def enabled(alias: str) -> bool:
 
 
 def _ttl() -> int:
-    return int(getattr(settings, "NEWSROOM_API_GENERATION_TTL", 60))
+    return int(getattr(settings, "NEWSROOM_API_GENERATION_TTL", 10))
 
 
 def read(cache: Any, extra_keys: list[str]) -> SharedRead:
@@ -110,7 +117,7 @@ def fill(cache: Any, generation: Generation) -> None:
 def mark_pending(cache: Any) -> None:
     """Inside a writer's transaction: readers must ask the database until it commits."""
     try:
-        cache.set(KEY, PENDING, _ttl())
+        cache.set(KEY, PENDING, PENDING_TTL)
     except Exception:
         logger.warning("shared generation pending write failed", exc_info=True)
 
