@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import logging
 import secrets
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -41,6 +43,8 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from news import shared_generation
 
 logger = logging.getLogger(__name__)
 
@@ -174,10 +178,58 @@ def _select_versions(tags: Iterable[str]) -> tuple[tuple | None, dict[str, int]]
 def read_versions(request: Any, tags: Iterable[str]) -> dict[str, int]:
     """Current versions of ``tags`` (and ``site``); the generation is memoised on ``request``.
 
-    One query; a first request after a page's ``expire_at`` bumps the expired pages' tags
-    first (and reads again), as does a database that has no ``site`` version yet.
+    One query, or none (``read_versions_and_entry``); a first request after a page's
+    ``expire_at`` bumps the expired pages' tags first (and reads again), as does a database
+    that has no ``site`` version yet.
     """
-    tags = {SITE_TAG, *tags}
+    return read_versions_and_entry(request, tags, None)[0]
+
+
+class _VersionsMemo:
+    """Per process: a set of tags → the generation token and the versions read at it. Every
+    bump changes the generation, so while it is the same these versions are still current."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self.entries: OrderedDict[frozenset[str], tuple[str, dict[str, int]]] = OrderedDict()
+
+    def get(self, tags: frozenset[str], token: str) -> dict[str, int] | None:
+        found = self.entries.get(tags)
+        return found[1] if found is not None and found[0] == token else None
+
+    def set(self, tags: frozenset[str], token: str, versions: dict[str, int]) -> None:
+        self.entries[tags] = (token, versions)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+_memo = _VersionsMemo()
+
+
+def read_versions_and_entry(
+    request: Any, tags: Iterable[str], key: str | None
+) -> tuple[dict[str, int], CachedResponse | None]:
+    """``read_versions``, and the cached answer of request key ``key`` when one is given.
+
+    When the cache is shared by processes (``news.shared_generation``), the generation and
+    the entry come from it in one round trip, and the versions from this process's memo
+    while the generation is the one they were read at: no query.
+    """
+    tags = frozenset((SITE_TAG, *tags))
+    shared = shared_generation.enabled(_cache_alias())
+    found = None
+    if shared:
+        entry_keys = [_cache_key(key)] if key is not None else []
+        found = shared_generation.read(response_cache(), entry_keys)
+        entry = found.extra[entry_keys[0]] if entry_keys else None
+        current = found.generation
+        if current is not None and not current.due(timezone.now()):
+            versions = _memo.get(tags, current.token)
+            if versions is not None:
+                _remember_generation(request, current.token)
+                return dict(versions), entry
+    else:
+        entry = get_cached(key) if key is not None else None
     row, versions = _select_versions(tags)
     if row is None or versions[SITE_TAG] == 0:
         bump({SITE_TAG}, "first read: versions created")
@@ -185,9 +237,18 @@ def read_versions(request: Any, tags: Iterable[str]) -> dict[str, int]:
     elif row[2] is not None and row[2] <= timezone.now():
         _expire_due_pages()
         row, versions = _select_versions(tags)
+    token = _token(row[0], row[1])
+    if shared:
+        _memo.set(tags, token, dict(versions))
+        if found.generation is None and not found.pending:
+            shared_generation.fill(response_cache(), shared_generation.Generation(token, row[2]))
+    _remember_generation(request, token)
+    return versions, entry
+
+
+def _remember_generation(request: Any, token: str) -> None:
     if request is not None:
-        request._newsroom_generation = _token(row[0], row[1])
-    return versions
+        request._newsroom_generation = token
 
 
 def _as_datetime(value):
@@ -235,20 +296,29 @@ def bump(tags: Iterable[str], reason: str) -> str:
     """New versions for ``tags`` and a new content generation, inside the caller's transaction
     when there is one (readers see them exactly when they can see the new content). Returns
     the new generation token."""
-    tags = sorted(set(tags))
+    tags = sorted({tag[:100] for tag in tags})
     next_expiry = _next_expiry()
     reason = (reason or "")[:200]
+    shared = shared_generation.enabled(_cache_alias())
     with transaction.atomic():
+        if shared:
+            shared_generation.mark_pending(response_cache())
         if tags:
             # Sorted: concurrent writers lock the rows in the same order (no deadlock).
             CacheTagVersion.objects.bulk_create(
-                [CacheTagVersion(tag=tag[:100], version=_new_version()) for tag in tags],
+                [CacheTagVersion(tag=tag, version=_new_version()) for tag in tags],
                 update_conflicts=True,
                 unique_fields=["tag"],
                 update_fields=["version"],
             )
         _bump_generation(reason, next_expiry)
         row, _ = _select_versions(())
+        if shared:
+            generation = shared_generation.Generation(_token(row[0], row[1]), row[2])
+            transaction.on_commit(
+                functools.partial(shared_generation.publish, response_cache(), generation),
+                robust=True,
+            )
     value = _token(row[0], row[1])
     logger.debug("API cache: %s bumped, generation %s (%s)", tags, value, reason)
     return value
@@ -296,8 +366,12 @@ class CachedResponse:
     related: tuple[tuple[int, int | None, tuple[int, ...]], ...] = ()
 
 
+def _cache_alias() -> str:
+    return getattr(settings, "NEWSROOM_API_CACHE_ALIAS", "default")
+
+
 def response_cache():
-    return caches[getattr(settings, "NEWSROOM_API_CACHE_ALIAS", "default")]
+    return caches[_cache_alias()]
 
 
 def request_key(request: Any) -> str:
@@ -354,13 +428,17 @@ def store_versions(
     tags = deps.tags | {SITE_TAG}
     unknown = tags - set(before)
     versions = dict(before)
+    generation = getattr(request, "_newsroom_generation", None)
     if unknown:
-        generation = getattr(request, "_newsroom_generation", None)
         row, found = _select_versions(unknown)
         if row is None or _token(row[0], row[1]) != generation:
             return None
         versions.update(found)
-    return tuple(sorted((tag, versions[tag]) for tag in tags))
+    stored = {tag: versions[tag] for tag in tags}
+    if generation is not None and shared_generation.enabled(_cache_alias()):
+        # All read at that generation: the next request for this answer needs no query.
+        _memo.set(frozenset(tags), generation, stored)
+    return tuple(sorted(stored.items()))
 
 
 # --- The row cache ---------------------------------------------------------------------------

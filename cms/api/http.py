@@ -217,13 +217,23 @@ def _respond(entry: CachedResponse, etag: str, x_cache: str) -> HttpResponse:
 
 
 def _versions(request: HttpRequest, tags: tuple[str, ...]) -> dict[str, int]:
-    """The versions of ``tags`` (one query), read once per request."""
+    """The versions of ``tags`` (one cache or database round trip), read once per request."""
     memo = getattr(request, "_newsroom_versions", None)
     if memo is not None and memo[0] == tags:
         return dict(memo[1])
     versions = api_cache.read_versions(request, tags)
     request._newsroom_versions = (tags, versions)
     return dict(versions)
+
+
+def _versions_and_entry(
+    request: HttpRequest, key: str, tags: tuple[str, ...]
+) -> tuple[dict[str, int], CachedResponse | None]:
+    """The versions of ``tags`` and the cached entry of ``key``, together: one cache round
+    trip when the generation is kept in the shared cache (``news.shared_generation``)."""
+    versions, entry = api_cache.read_versions_and_entry(request, tags, key)
+    request._newsroom_versions = (tags, versions)
+    return dict(versions), entry
 
 
 def answer_from_cache(request: HttpRequest) -> HttpResponse | None:
@@ -235,11 +245,17 @@ def answer_from_cache(request: HttpRequest) -> HttpResponse | None:
     tags = known_tags.get(key)
     if not tags or _bypass_cache(request):
         return None
-    versions = _versions(request, tags)
+    revalidating = bool(request.META.get("HTTP_IF_NONE_MATCH"))
+    if revalidating:
+        # Most likely a 304: the versions alone (the entry only if the ETag differs).
+        versions, entry = _versions(request, tags), None
+    else:
+        versions, entry = _versions_and_entry(request, key, tags)
     etag = api_cache.etag_for(key, [(tag, versions[tag]) for tag in tags])
     if if_none_match(request, etag):
         return _finish(HttpResponse(status=304), etag)
-    entry = api_cache.get_cached(key)
+    if revalidating:
+        entry = api_cache.get_cached(key)
     if _valid(request, entry, versions):
         return _respond(entry, api_cache.etag_for(key, entry.versions), "hit")
     return None
@@ -258,6 +274,9 @@ def cached_answer(
     if tags is None and not bypass:
         entry = api_cache.get_cached(key)
         tags = tuple(tag for tag, _ in entry.versions) if entry is not None else ()
+        if tags:
+            # An answer another process stored: this one takes the fast path next time.
+            known_tags.set(key, tags)
     versions = _versions(request, tags or ())
     if tags:
         etag = api_cache.etag_for(key, [(tag, versions[tag]) for tag in tags])
