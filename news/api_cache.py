@@ -177,7 +177,9 @@ def read_versions(request: Any, tags: Iterable[str]) -> dict[str, int]:
     One query; a first request after a page's ``expire_at`` bumps the expired pages' tags
     first (and reads again), as does a database that has no ``site`` version yet.
     """
-    tags = {SITE_TAG, *tags}
+    # ``pages`` too: with ``site``, the versions the process's copy of the sites and their
+    # root paths is kept under (news.read.sites).
+    tags = {SITE_TAG, PAGES_TAG, *tags}
     row, versions = _select_versions(tags)
     if row is None or versions[SITE_TAG] == 0:
         bump({SITE_TAG}, "first read: versions created")
@@ -187,6 +189,7 @@ def read_versions(request: Any, tags: Iterable[str]) -> dict[str, int]:
         row, versions = _select_versions(tags)
     if request is not None:
         request._newsroom_generation = _token(row[0], row[1])
+        request._newsroom_site_versions = (versions[SITE_TAG], versions[PAGES_TAG])
     return versions
 
 

@@ -43,7 +43,9 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, Site
 
 from cms import redirects
+from news.models import NewsPage
 from news.read.selectors import reader_visible
+from news.serializers import detail_for
 
 # The same bound as Newsroom's own listings.
 MAX_OFFSET = 1_000_000
@@ -110,6 +112,11 @@ def page_detail_keeping_locale(view):
         specific = page.specific
         if specific is not page and "locale" in page._state.fields_cache:
             specific.locale = page.locale
+        if isinstance(specific, NewsPage):
+            # The live post's JSON, built now with the request (its site, and for an
+            # anonymous reader the generation-keyed row and card caches): Wagtail's field
+            # resolvers then read it (news.api_fields) and would otherwise build it without.
+            detail_for(specific, request)
         return specific
 
     wrapper._newsroom_keeps_locale = True
