@@ -27,8 +27,9 @@ _compiled = threading.local()  # per thread: each holds its own database connect
 
 def _sentinel(kind: type, number: int) -> int | str:
     # Values no real query holds, compared by equality with the compiled parameters (a
-    # field's get_prep_value turns an int subclass back into a plain int).
-    return -7_340_000_001 - number if kind is int else f"\x00newsroom-placeholder-{number}"
+    # field's get_prep_value turns an int subclass back into a plain int). Within a 32-bit
+    # integer's range: Django compiles an out-of-range integer lookup to "no rows".
+    return -2_000_000_001 - number if kind is int else f"\x00newsroom-placeholder-{number}"
 
 
 class Statement:
