@@ -27,6 +27,8 @@ from wagtail.models.sites import (
     SiteRootPath,
 )
 
+MAX_HOSTS = 256  # host names (and ports) remembered per process
+
 
 @dataclass
 class _Sites:
@@ -38,6 +40,8 @@ class _Sites:
     def find(self, hostname: str, port: str) -> Site | None:
         """Wagtail's ``get_site_for_hostname``, on the sites already read."""
         if (hostname, port) not in self.by_host:
+            if len(self.by_host) >= MAX_HOSTS:  # ALLOWED_HOSTS = ["*"]: any Host header
+                self.by_host.clear()
             self.by_host[(hostname, port)] = _best_site(self.sites, hostname, port)
         return self.by_host[(hostname, port)]
 
