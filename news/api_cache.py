@@ -215,7 +215,8 @@ def read_versions_and_entry(
     the entry come from it in one round trip, and the versions from this process's memo
     while the generation is the one they were read at: no query.
     """
-    tags = frozenset((SITE_TAG, *tags))
+    # ``pages`` too: with ``site``, what news.read.sites keys its per-process copy by.
+    tags = frozenset((SITE_TAG, PAGES_TAG, *tags))
     shared = shared_generation.enabled(_cache_alias())
     found = None
     if shared:
@@ -226,7 +227,7 @@ def read_versions_and_entry(
         if current is not None and not current.due(timezone.now()):
             versions = _memo.get(tags, current.token)
             if versions is not None:
-                _remember_generation(request, current.token)
+                _remember_generation(request, current.token, versions)
                 return dict(versions), entry
     else:
         entry = get_cached(key) if key is not None else None
@@ -242,13 +243,16 @@ def read_versions_and_entry(
         _memo.set(tags, token, dict(versions))
         if found.generation is None and not found.pending:
             shared_generation.fill(response_cache(), shared_generation.Generation(token, row[2]))
-    _remember_generation(request, token)
+    _remember_generation(request, token, versions)
     return versions, entry
 
 
-def _remember_generation(request: Any, token: str) -> None:
+def _remember_generation(request: Any, token: str, versions: dict[str, int]) -> None:
     if request is not None:
         request._newsroom_generation = token
+        # The versions the process's copy of the sites and their root paths is kept under
+        # (news.read.sites).
+        request._newsroom_site_versions = (versions[SITE_TAG], versions[PAGES_TAG])
 
 
 def _as_datetime(value):

@@ -27,6 +27,7 @@ from news.read.selectors import (
     card_rows,
     news_queryset,
     prefetch_card_data,
+    visible_news_page_row,
     with_card_prefetches,
 )
 from news.related import related_queryset
@@ -50,7 +51,7 @@ def visible_news_page(page_id: int, *, request=None) -> NewsPage | None:
             return None
         if page_id in rows:
             return rows[page_id]
-    page = news_queryset().filter(pk=page_id).first()
+    page = visible_news_page_row(page_id)
     if generation is not None:
         if page is None:
             api_cache.set_rows(generation, label, {}, [page_id])

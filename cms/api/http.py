@@ -41,6 +41,7 @@ from wagtail.api.v3.errors import problem_response
 
 from news import api_cache
 from news.api_cache import CachedResponse
+from news.read import sites
 
 JSON = "application/json"
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -287,6 +288,7 @@ def cached_answer(
         if _valid(request, entry, versions):
             return _respond(entry, api_cache.etag_for(key, entry.versions), "hit")
 
+    sites.attach(request)  # Wagtail's site and root paths, without a query
     with api_cache.recording() as deps:
         result = render()
     if isinstance(result, HttpResponse):

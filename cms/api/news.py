@@ -27,6 +27,7 @@ from news import api_cache
 from news.api_cache import CachedResponse
 from news.feeds import FEED_FORMATS, render_feed
 from news.models import NewsPage, NewsPageTag
+from news.read.compiled import Statement
 from news.read.resolver import page_path
 from news.read.selectors import news_queryset, reader_visible, with_card_prefetches
 from news.serializers import cards_for_ids, page_detail, visible_news_page
@@ -194,6 +195,20 @@ def _specific_visible_page(
     return reader_visible(content_type_model.objects.filter(pk=page_id)).first()
 
 
+@functools.cache
+def _route_statement(root_path: str) -> Statement:
+    """The visible page at a url_path of the site whose root page has ``root_path`` (only
+    within its tree: pages of other sites may share a url_path), as (id, content type id):
+    compiled once per process and site (the database's clock: valid at every moment)."""
+
+    def build(url_path: str):
+        pages = Page.objects.filter(url_path=url_path, path__startswith=root_path)
+        visible = reader_visible(pages, now=Now()).order_by("pk")
+        return visible.values_list("pk", "content_type_id")[:1]
+
+    return Statement(f"route lookup {root_path}", build, kinds=(str,))
+
+
 def _route(request: HttpRequest, html_path: str):
     site = Site.find_for_request(request)
     if site is None:
@@ -202,12 +217,8 @@ def _route(request: HttpRequest, html_path: str):
     root_path = site.root_page.url_path
     url_path = root_path + "".join(f"{part}/" for part in components)
 
-    row = (
-        # Only within this site's tree: pages of other sites may share a url_path.
-        reader_visible(Page.objects.filter(url_path=url_path, path__startswith=site.root_page.path))
-        .values_list("pk", "content_type_id")
-        .first()
-    )
+    rows = _route_statement(site.root_page.path).run(url_path)
+    row = rows[0] if rows else None
     # The answer shows that page (its own tags are recorded as it renders) or, for a
     # redirect or a 404, depends on which pages exist (news.api_cache).
     api_cache.depends_on(f"page:{row[0]}" if row is not None else api_cache.PAGES_TAG)

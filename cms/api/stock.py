@@ -29,6 +29,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja.errors import HttpError
@@ -43,7 +44,9 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, Site
 
 from cms import redirects
+from news.models import NewsPage
 from news.read.selectors import reader_visible
+from news.serializers import detail_for, visible_news_page
 
 # The same bound as Newsroom's own listings.
 MAX_OFFSET = 1_000_000
@@ -97,6 +100,21 @@ def check_site_parameter(view):
     return wrapper
 
 
+def public_post(request, page_id: int) -> NewsPage | None:
+    """For a reader (no user, no ``site`` parameter): the post ``page_id`` if the public tier
+    (``get_public_pages_queryset``) holds it, as the news endpoints read it (one statement
+    compiled once per process, or the row cache); None: Wagtail's own way decides."""
+    if request.user.is_authenticated or "site" in request.GET:
+        return None
+    site = Site.find_for_request(request)
+    post = visible_news_page(page_id, request=request) if site is not None else None
+    if post is None or not post.path.startswith(site.root_page.path):
+        return None
+    # What Wagtail's queryset selects with the page (ContentType's cache: no query).
+    post.content_type = ContentType.objects.get_for_id(post.content_type_id)
+    return post
+
+
 def page_detail_keeping_locale(view):
     """Wagtail's page detail view, but the specific page keeps the locale its base row was
     read with (``get_pages_queryset`` selects it; ``Page.specific`` drops it): one query
@@ -104,12 +122,21 @@ def page_detail_keeping_locale(view):
 
     @wraps(view)
     def wrapper(request, page_id: int, version: str = "live", rich_text_format=None):
+        post = public_post(request, page_id)
+        if post is not None:
+            detail_for(post, request)
+            return post
         page = get_object_or_404(get_pages_queryset(request), pk=page_id)
         if version == "draft" and request.user.is_authenticated:
             return page.get_latest_revision_as_object()
         specific = page.specific
         if specific is not page and "locale" in page._state.fields_cache:
             specific.locale = page.locale
+        if isinstance(specific, NewsPage):
+            # The live post's JSON, built now with the request (its site, and for an
+            # anonymous reader the generation-keyed row and card caches): Wagtail's field
+            # resolvers then read it (news.api_fields) and would otherwise build it without.
+            detail_for(specific, request)
         return specific
 
     wrapper._newsroom_keeps_locale = True

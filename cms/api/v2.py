@@ -143,6 +143,12 @@ class NewsroomPagesAPIViewSet(ProblemErrorsMixin, PagesAPIViewSet):
         return _searchable(self.request, Page, self._public_pages.all())
 
     def get_object(self):
+        if self.action == "detail_view" and not self.request.GET:
+            # A reader's post as the news endpoints read it (no filter can apply here).
+            post = stock.public_post(self.request, int(self.kwargs["pk"]))
+            if post is not None:
+                self._cached_object = post
+                return post
         page = super().get_object()  # Wagtail's: the specific page of the cached base row
         base = getattr(self, "_cached_object", None)
         if base is not None and "locale" in base._state.fields_cache:

@@ -24,12 +24,13 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.db.models import prefetch_related_objects as _prefetch
-from django.db.models.functions import Length, Substr
+from django.db.models.functions import Length, Now, Substr
 from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import CollectionViewRestriction, Page, PageViewRestriction
 
+from news.read.compiled import Statement, instances, row_fields
 from news.snippets import Organisation, Person
 
 # Wagtail's getters look the model up in the app registry on every call, and a render asks
@@ -129,6 +130,28 @@ def news_queryset(*, now: Any = None) -> QuerySet:
         .select_related(*NEWS_CARD_RELATED)
         .order_by("-date", "-pk")
     )
+
+
+def _visible_news_page_statement(page_id: int) -> QuerySet:
+    news_page, _author = _news_models()
+    return (
+        news_queryset(now=Now())
+        .filter(pk=page_id)
+        .order_by()
+        .values_list(*row_fields(news_page, NEWS_CARD_RELATED))
+    )
+
+
+# The database's clock (Now()) keeps the compiled statement valid at every moment.
+_VISIBLE_NEWS_PAGE = Statement("visible news page", _visible_news_page_statement, kinds=(int,))
+
+
+def visible_news_page_row(page_id: int) -> Model | None:
+    """The post ``page_id`` if readers may see it, as ``news_queryset`` gives it (with
+    ``NEWS_CARD_RELATED``, no prefetches), in one statement compiled once per process."""
+    news_page, _author = _news_models()
+    rows = _VISIBLE_NEWS_PAGE.run(page_id)
+    return instances(news_page, rows, NEWS_CARD_RELATED)[0] if rows else None
 
 
 def card_rows(page_ids: Iterable[int] | None = None) -> QuerySet:

@@ -1,0 +1,110 @@
+"""The cold render path's per-process shortcuts give what the ORM and Wagtail give, and never
+go stale: statements compiled once per process (``news.read.compiled``) and the sites with
+their root paths kept under the ``site`` and ``pages`` versions (``news.read.sites``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import RequestFactory
+from django.utils import timezone
+from wagtail.models import PageViewRestriction, Site
+
+from news import api_cache
+from news.read import sites
+from news.read.selectors import news_queryset, visible_news_page_row
+from news.snippets import NewsCategory
+from tests.conftest import publish_news_page
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(page) -> dict:
+    return {field.attname: getattr(page, field.attname) for field in page._meta.concrete_fields}
+
+
+def test_compiled_visible_post_is_the_orm_row(news_index):
+    category = NewsCategory.objects.get(slug="release")
+    visible = publish_news_page(news_index, title="Visible", category=category)
+    bare = publish_news_page(news_index, title="No category")
+    expired = publish_news_page(news_index, title="Expired")
+    type(expired).objects.filter(pk=expired.pk).update(
+        expire_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    private = publish_news_page(news_index, title="Private")
+    PageViewRestriction.objects.create(page=private, restriction_type="password", password="x")
+    draft = publish_news_page(news_index, title="Draft")
+    draft.unpublish()
+
+    for page in (visible, bare):
+        compiled = visible_news_page_row(page.pk)
+        orm = news_queryset().get(pk=page.pk)
+        assert _fields(compiled) == {**_fields(orm), "body": compiled.body}
+        assert list(compiled.body.raw_data) == list(orm.body.raw_data)
+        assert compiled.category == orm.category and compiled.locale == orm.locale
+    assert visible_news_page_row(visible.pk).category.name == category.name
+    assert visible_news_page_row(bare.pk).category is None
+    # The clock is the database's at each run, not the moment the statement was compiled.
+    for page in (expired, private, draft):
+        assert visible_news_page_row(page.pk) is None
+    type(visible).objects.filter(pk=visible.pk).update(
+        expire_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert visible_news_page_row(visible.pk) is None
+
+
+def _request(versions: tuple[int, int], host: str = "localhost"):
+    request = RequestFactory().get("/api/v3/news/", HTTP_HOST=host)
+    request._newsroom_site_versions = versions
+    return request
+
+
+def test_sites_are_kept_under_their_versions(home_page, settings, monkeypatch):
+    settings.ALLOWED_HOSTS = ["*"]
+    monkeypatch.setattr(sites, "_current", None)
+    site = Site.objects.get(root_page=home_page)
+    first = _request((1, 1))
+    sites.attach(first)
+    assert first._wagtail_site.pk == site.pk
+    assert first._wagtail_cached_site_root_paths[0].root_url == "http://localhost"
+
+    # A change the process has not been told about (no new versions) is not read…
+    Site.objects.filter(pk=site.pk).update(port=8080)
+    same = _request((1, 1))
+    sites.attach(same)
+    assert same._wagtail_cached_site_root_paths[0].root_url == "http://localhost"
+    # …and new versions, whichever process bumped them, read it again.
+    bumped = _request((2, 1))
+    sites.attach(bumped)
+    assert bumped._wagtail_cached_site_root_paths[0].root_url == "http://localhost:8080"
+    assert bumped._wagtail_site.port == 8080
+
+
+def test_a_site_or_root_page_change_gives_new_versions(home_page, news_index):
+    request = RequestFactory().get("/")
+    api_cache.read_versions(request, ())
+    before = request._newsroom_site_versions
+    site = Site.objects.get(root_page=home_page)
+    site.site_name = "Renamed"
+    site.save()  # the bus bumps ``site``
+    api_cache.read_versions(request, ())
+    after_site = request._newsroom_site_versions
+    assert after_site[0] != before[0]
+    home_page.slug = "home-renamed"
+    home_page.save_revision().publish()  # a page event bumps ``pages``
+    api_cache.read_versions(request, ())
+    assert request._newsroom_site_versions[1] != after_site[1]
+
+
+def test_wagtail_site_matching_rules(home_page):
+    default = Site.objects.get(root_page=home_page)
+    other = Site.objects.create(hostname="other.example", port=80, root_page=home_page)
+    found = sites._read((0, 0))
+    assert found.find("other.example", "80") == other
+    assert found.find("other.example", "8080") == other  # the one site of this hostname
+    assert found.find("unknown.example", "80") == default
+    Site.objects.create(hostname="other.example", port=8080, root_page=home_page)
+    found = sites._read((0, 0))
+    assert found.find("other.example", "8080").port == 8080
+    assert found.find("other.example", "9090") == default  # several: the default wins
