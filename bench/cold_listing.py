@@ -22,8 +22,9 @@ the same way in the same process, first and last):
   related posts are the newest copies, whose cards are cached after the first request);
 - ``detail after publish``: the same after a new content generation: the post's card, its
   related-post ranking and the three related cards all built;
-- ``related block``: the difference of the two detail rows (three related cards built, and
-  the rows they read).
+- ``detail, publish - cold``: the difference of the two detail rows: three related cards
+  built, and the rows (people, organisations, images, the post) read again;
+- ``related ranking``: the related-posts statement alone (``news.related``), per post.
 
 ``--profile`` prints the top cProfile entries of the cold listings and of the details after
 a publish.
@@ -162,14 +163,20 @@ def measure(made: dict, args) -> int:
     for copy in second:
         after += [publish, get(f"/api/v3/news/{copy['id']}/")]
     rows.append(("detail after publish", _every_other(after, detail_profile)))
-    rows.append(("related block", rows[-1][1] - rows[-2][1]))
+    rows.append(("detail, publish - cold", rows[-1][1] - rows[-2][1]))
+    from news.models import NewsPage
+    from news.related import related_card_rows
+
+    posts = list(NewsPage.objects.filter(pk__in=[copy["id"] for copy in second]))
+    rows.append(("related ranking", cpu_ms([lambda p=p: related_card_rows(p) for p in posts])))
     rows.append(("trivial (ping)", cpu_ms(ping)))
 
     trivial = (rows[0][1] + rows[-1][1]) / 2
     print(f"\nCPU ms per request (process_time), in-process test client, {pages} listing pages")
     print(f"{'':24}{'CPU ms':>9}{'% trivial':>11}")
     for name, ms in rows:
-        share = f"{trivial / ms:11.1%}" if name != "related block" else ""
+        whole = name.startswith(("trivial", "listing ", "detail "))  # a whole request
+        share = f"{trivial / ms:11.1%}" if whole else ""
         print(f"{name:24}{ms:9.2f}{share}")
     for title, profile in (("cold listings, after publish", listing_profile),
                            ("details after publish", detail_profile)):  # fmt: skip

@@ -107,21 +107,21 @@ def _filtered_news(filters: dict[str, Any], now: Any = None):
 
 
 @functools.lru_cache(maxsize=512)
-def _listing_statement(
-    vendor: str, filters: tuple, ordering: str, offset: int, limit: int
-) -> tuple[str, tuple]:
+def _listing_statement(vendor: str, filters: tuple, ordering: str) -> tuple[str, tuple]:
     """SQL and parameters for one page of the listing: rows of (id, total), the total as a
-    window count (one query instead of a COUNT and a SELECT); cards then come from the card
-    cache, only missing ones are loaded and built.
+    window count (one query instead of a COUNT and a SELECT), then ``LIMIT %s OFFSET %s``;
+    cards then come from the card cache, only missing ones are read and built.
 
-    Built against the database's clock (``Now()``), the statement is a pure function of its
-    arguments and the schema, so each process compiles it once: building and compiling this
-    ORM query costs several times more than running it.
+    Built against the database's clock (``Now()``), with the page's bounds as parameters, the
+    statement is a pure function of the filters, the ordering and the schema, so each
+    process compiles it once: building and compiling this ORM query costs several times more
+    than running it.
     """
     queryset = _filtered_news(dict(filters), now=Now()).order_by(*ORDER_BY[ordering])
     rows = queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")
-    sql, params = rows[offset : offset + limit].query.sql_with_params()
-    return sql, tuple(params)
+    sql, params = rows.query.sql_with_params()
+    # The same clause on SQLite and PostgreSQL (the window counts before the limit applies).
+    return f"{sql} LIMIT %s OFFSET %s", tuple(params)
 
 
 def _listing_count(filters: tuple) -> int:
@@ -147,9 +147,9 @@ def news_list(
             checked = tuple(parse_filters(request.GET).items())
         except ParamError as error:
             raise ProblemError(400, str(error), error.problem_errors()) from None
-        sql, params = _listing_statement(connection.vendor, checked, ordering, offset, limit)
+        sql, params = _listing_statement(connection.vendor, checked, ordering)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, (*params, limit, offset))
             rows = cursor.fetchall()
         page_ids = [pk for pk, _ in rows]
         # Past the end there is no row to carry the total.
