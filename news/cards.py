@@ -90,14 +90,14 @@ def add_links(sources: dict[int, CardSource]) -> None:
     """Fill in the authors, tags and organisations of stored posts (one statement)."""
     if not sources:
         return
-    for kind, page_id, ref, name, slug, image_id, _rank in CARD_LINKS.run(ids=list(sources)):
+    for kind, page_id, ref, name, slug, extra, _rank in CARD_LINKS.run(ids=list(sources)):
         source = sources[page_id]
         if kind == "a":
             source.authors.append(ref)
         elif kind == "t":
             source.tags.append(name)
         else:
-            source.organisations.append((ref, name, slug, image_id or None))
+            source.organisations.append((ref, name, slug, extra))
 
 
 def source_of_row(row: tuple) -> CardSource:

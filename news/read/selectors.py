@@ -171,25 +171,26 @@ def card_rows_by_id(ids: Sequence[int]) -> QuerySet:
 
 def card_links(ids: Sequence[int]) -> QuerySet:
     """What the cards of posts ``ids`` list, in one statement, as rows of (kind, post id,
-    id, name, slug, image id): ``"a"`` published authors (person id, by ``sort_order``),
-    ``"t"`` tags (tag id, name, slug), ``"o"`` published organisations (id, name, slug, their
-    logo's id, by name in the database's collation, as a prefetch ordered by name)."""
+    id, name, slug, extra, rank): ``"a"`` published authors (person id; extra: the author
+    row's id; by ``sort_order``, then as added), ``"t"`` tags (tag id, name, slug),
+    ``"o"`` published organisations (id, name, slug; extra: their logo's id; by name in the
+    database's collation, as a prefetch ordered by name)."""
     news_page, author_model = _news_models()
 
-    def row(kind: str, page: str, ref: str, name: Any, slug: Any, rank: Any, image: Any):
+    def row(kind: str, page: str, ref: str, name: Any, slug: Any, rank: Any, extra: Any):
         return {
             "card_kind": Value(kind),
             "card_page": F(page),
             "card_ref": F(ref),
             "card_name": name,
             "card_slug": slug,
-            "card_image": image,
+            "card_extra": extra,
             "card_rank": rank,
         }
 
     blank, zero = Value(""), Value(0)
     authors = author_model.objects.filter(page_id__in=ids, person__live=True).values(
-        **row("a", "page_id", "person_id", blank, blank, F("sort_order"), zero)
+        **row("a", "page_id", "person_id", blank, blank, F("sort_order"), F("pk"))
     )
     tags = news_page.tags.through.objects.filter(content_object_id__in=ids).values(
         **row("t", "content_object_id", "tag_id", F("tag__name"), F("tag__slug"), zero, zero)
@@ -208,7 +209,8 @@ def card_links(ids: Sequence[int]) -> QuerySet:
         )
     )
     combined = authors.order_by().union(tags.order_by(), organisations.order_by(), all=True)
-    return combined.order_by("card_kind", "card_page", "card_rank", "card_name", "card_ref")
+    order = ("card_kind", "card_page", "card_rank", "card_name", "card_extra", "card_ref")
+    return combined.order_by(*order)
 
 
 def card_prefetches(*, include_drafts: bool = False) -> list[Prefetch | str]:
