@@ -30,9 +30,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 
 from news.models import NewsPage, NewsPageTag
+from news.read.selectors import card_values, news_queryset
+from news.read.statements import Statement
 
 # Through models of the derived mentions (NewsPage.organisations / NewsPage.people).
 OrganisationMention = NewsPage.organisations.through
@@ -120,3 +122,36 @@ def related_queryset(page: NewsPage, candidates: QuerySet[NewsPage]) -> QuerySet
 
 def _page_ids(model, field: str, ids: Iterable | QuerySet, *, page_field: str = "newspage_id"):
     return model.objects.filter(**{f"{field}__in": ids}).values(page_field)
+
+
+# --- Related posts as card rows ---------------------------------------------------------------
+
+RELATED_POSTS = 3
+
+
+def _ranked_card_rows(page_id: int, category_id: int | None = None) -> QuerySet:
+    """The best ``RELATED_POSTS`` live posts related to the stored post ``page_id`` as card
+    rows (``news.read.statements``: built against the database's clock)."""
+    page = NewsPage(pk=page_id, category_id=category_id)
+    return card_values(related_queryset(page, news_queryset(now=Now())))[:RELATED_POSTS]
+
+
+# Compiled once per process (and per "has a category"): the ranking is the costliest query
+# of a detail to build, and a cold detail would otherwise build it every time.
+RANKED_CARD_ROWS = Statement(_ranked_card_rows)
+
+
+def related_card_rows(page: NewsPage) -> list[tuple]:
+    """``page``'s related posts, best first, as card rows (``CARD_COLUMNS``; one query)."""
+    if _stored(page):
+        if page.category_id is None:
+            return RANKED_CARD_ROWS.run(page_id=page.pk)
+        return RANKED_CARD_ROWS.run(page_id=page.pk, category_id=page.category_id)
+    queryset = related_queryset(page, news_queryset())  # a preview's unsaved relations
+    return [] if queryset is None else list(card_values(queryset)[:RELATED_POSTS])
+
+
+def related_ids(page_id: int, category_id: int | None) -> list[int]:
+    """The ids of a stored post's related posts now (one query): how the answer cache
+    revalidates a cached detail after the set of live posts changed (news.api_cache)."""
+    return [row[0] for row in related_card_rows(NewsPage(pk=page_id, category_id=category_id))]

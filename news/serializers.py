@@ -14,25 +14,38 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from wagtail.models import Page
 
 from news import api_cache
+from news.cards import (
+    CARD_ROWS,
+    CardSource,
+    add_links,
+    build_card,
+    card_cache_get,
+    card_cache_keys,
+    card_cache_set,
+    source_of_page,
+    source_of_row,
+    sources_for_ids,
+    want_card_images,
+)
 from news.models import NewsPage
-from news.read.images import image_data, related_image, social_image_data
-from news.read.people import person_data
+from news.read.images import related_image, social_image_data
 from news.read.resolver import Resolver, page_path, resolving
 from news.read.richtext import rich_text_html
 from news.read.selectors import (
-    NEWS_CARD_DEFERRED,
-    card_rows,
-    news_queryset,
+    NEWS_CARD_RELATED,
     prefetch_card_data,
     visible_news_page_row,
-    with_card_prefetches,
 )
-from news.related import related_queryset
+from news.related import (
+    RELATED_POSTS,
+    related_card_rows,
+    related_ids,  # noqa: F401  (the answer cache's revalidation uses it)
+)
 
-RELATED_POSTS = 3
 logger = logging.getLogger(__name__)
 
 
@@ -69,155 +82,54 @@ def _is_bare(page: NewsPage) -> bool:
     )
 
 
-def _authors(page: NewsPage) -> list[dict]:
-    return [person_data(author.person) for author in page.authors.all()]
+def _build_cards(
+    sources: Sequence[CardSource], resolver: Resolver, keys: dict[int, str] | None = None
+) -> dict[Any, dict[str, Any]]:
+    """Cards of ``sources`` by post id, built in the active (loaded) resolver; cached under
+    ``keys``."""
+    built = {source.pk: build_card(source, resolver) for source in sources}
+    card_cache_set(keys, built)
+    return {pk: card for pk, (card, _tags) in built.items()}
 
 
-def _want_card_images(resolver: Resolver, page: NewsPage) -> None:
-    resolver.want_image(page.feature_image_id)
-    for author in page.authors.all():
-        resolver.want_person_images(author.person)
-    for organisation in page.organisations.all():
-        resolver.want_image(organisation.logo_id)
-
-
-def _card_dependencies(page: NewsPage) -> tuple[str, ...]:
-    """The dependency tags of a card (news.api_cache): the post, its feature image, its
-    authors with their headshots and organisations, its organisations with their logos."""
-    tags = {f"page:{page.pk}", f"image:{page.feature_image_id}"}
-    for author in page.authors.all():
-        person = author.person
-        tags |= {f"person:{person.pk}", f"image:{person.headshot_id}"}
-        if person.organisation_id:
-            tags |= {f"organisation:{person.organisation_id}"}
-            tags |= {f"image:{person.organisation.logo_id}"}
-    for organisation in page.organisations.all():
-        tags |= {f"organisation:{organisation.pk}", f"image:{organisation.logo_id}"}
-    return tuple(sorted(tag for tag in tags if not tag.endswith(":None")))
-
-
-def _card(page: NewsPage) -> dict[str, Any]:
-    api_cache.depends_on(*_card_dependencies(page))
-    date = page.display_date
-    return {
-        "id": page.pk,
-        "type": "news.NewsPage",
-        "title": page.title,
-        "subtitle": page.subtitle,
-        "path": page_path(page),
-        "date": date.isoformat() if date else None,
-        "summary": page.summary,
-        "feature_image": image_data(
-            related_image(page, "feature_image"), alt=page.feature_image_alt or None
-        ),
-        "authors": _authors(page),
-        "byline": page.byline,
-        "category": {"name": page.category.name, "slug": page.category.slug}
-        if page.category_id
-        else None,
-        "tags": sorted(tag.name for tag in page.tags.all()),
-        "organisations": [
-            {"id": org.pk, "slug": org.slug, "name": org.name} for org in page.organisations.all()
-        ],
-        "reading_time": page.reading_time,
-    }
-
-
-# --- The card cache --------------------------------------------------------------------------
-#
-# A card is a pure function of the database at one content generation (news.api_cache: every
-# change a reader could see starts a new one) and of the site the request came to (a card's
-# path is relative to it). Cards are cached under (generation, host, page id): a cached card
-# can never be served after the change that made it obsolete, in any process. Only used when
-# the request has already read the generation (every public API request does, once), never
-# for previews (drafts).
-
-
-def _card_keys(page_ids: Sequence[int], request) -> dict[int, str] | None:
-    generation = getattr(request, "_newsroom_generation", None) if request is not None else None
-    if generation is None:
-        return None
-    host = request.get_host()
-    return {pk: f"newsroom:card2:{generation}:{host}:{pk}" for pk in page_ids}
-
-
-def _cache_get(keys: dict[int, str] | None) -> dict[int, dict[str, Any]]:
-    """Cached cards by page id; the answer being rendered depends on what each one shows
-    (its tags are stored with it)."""
-    if not keys:
-        return {}
-    try:
-        found = api_cache.response_cache().get_many(list(keys.values()))
-    except Exception:  # a cache outage degrades to building the cards
-        logger.warning("card cache read failed", exc_info=True)
-        return {}
-    cards = {}
-    for pk, key in keys.items():
-        if key in found:
-            card, tags = found[key]
-            api_cache.depends_on(*tags)
-            cards[pk] = card
-    return cards
-
-
-def _cache_set(
-    keys: dict[int, str] | None, cards: dict[int, dict[str, Any]], pages: Sequence[NewsPage]
-) -> None:
-    if not keys or not cards:
-        return
-    tags = {page.pk: _card_dependencies(page) for page in pages if page.pk in cards}
-    try:
-        api_cache.response_cache().set_many(
-            {keys[pk]: (card, tags[pk]) for pk, card in cards.items() if pk in keys},
-            getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600),
-        )
-    except Exception:
-        logger.warning("card cache write failed", exc_info=True)
-
-
-def news_cards(
-    pages: Sequence[NewsPage], *, request=None, resolver: Resolver | None = None
-) -> list[dict[str, Any]]:
-    """Cards for ``pages`` (already fetched with ``with_card_prefetches``)."""
-    keys = _card_keys([page.pk for page in pages if page.pk], request)
-    cached = _cache_get(keys)
-    todo = [page for page in pages if page.pk not in cached]
+def news_cards(pages: Sequence[NewsPage], *, request=None) -> list[dict[str, Any]]:
+    """Cards for ``pages`` (already fetched with ``with_card_prefetches``: feeds)."""
+    keys = card_cache_keys([page.pk for page in pages if page.pk], request)
+    cached = card_cache_get(keys)
+    todo = [source_of_page(page, links=True) for page in pages if page.pk not in cached]
     if todo:
-        resolver = resolver or Resolver(request=request)
-        for page in todo:
-            _want_card_images(resolver, page)
-        resolver.load()
-        with resolving(resolver):
-            built = {page.pk: _card(page) for page in todo}
-        _cache_set(keys, built, todo)
-        cached.update(built)
+        cached.update(_cards_of(todo, request, keys))
     return [cached[page.pk] for page in pages]
+
+
+def _cards_of(
+    sources: Sequence[CardSource], request, keys: dict[int, str] | None
+) -> dict[Any, dict[str, Any]]:
+    resolver = Resolver(request=request)
+    for source in sources:
+        want_card_images(resolver, source)
+    resolver.load()
+    with resolving(resolver):
+        return _build_cards(sources, resolver, keys)
 
 
 def cards_for_ids(page_ids: Sequence[int], *, request=None) -> list[dict[str, Any]]:
     """Cards for these live posts, in this order: cached ones from the card cache, the rest
-    loaded (pages without their body, with card prefetches) and built. Posts that are no
-    longer visible to readers are left out."""
-    keys = _card_keys(page_ids, request)
-    cards = _cache_get(keys)
+    read as plain rows (``news.cards``) and built. Posts that are no longer visible to
+    readers are left out."""
+    keys = card_cache_keys(page_ids, request)
+    cards = card_cache_get(keys)
     missing = [pk for pk in page_ids if pk not in cards]
     if missing:
-        pages = list(with_card_prefetches(card_rows(missing)))
-        cards.update(zip([p.pk for p in pages], news_cards(pages, request=request), strict=True))
+        sources = sources_for_ids(missing)
+        cards.update(_cards_of([sources[pk] for pk in missing if pk in sources], request, keys))
     return [cards[pk] for pk in page_ids if pk in cards]
 
 
-def _related_rows(page: NewsPage, limit: int) -> list[NewsPage]:
-    """Up to ``limit`` live posts related to ``page``, best first (ranking: news.related; one
-    query; without their body, which a card does not show)."""
-    queryset = related_queryset(page, news_queryset())
-    return [] if queryset is None else list(queryset.defer(*NEWS_CARD_DEFERRED)[:limit])
-
-
-def _cached_related(page: NewsPage, request) -> tuple[list[int], list[NewsPage] | None]:
+def _cached_related(page: NewsPage, request) -> tuple[list[int], list[tuple] | None]:
     """The ids of ``page``'s related posts through the cache, keyed like cards by the content
     generation (which every change of a post, its tags, organisations or visibility bumps);
-    on a miss also the rows (one query: a cold render does not pay for ids, then rows)."""
+    on a miss also their card rows (one statement: the ranking selects the card columns)."""
     generation = request._newsroom_generation
     key = f"newsroom:related:{generation}:{page.pk}:{page.category_id}:{RELATED_POSTS}"
     try:
@@ -228,8 +140,8 @@ def _cached_related(page: NewsPage, request) -> tuple[list[int], list[NewsPage] 
     if related_ids is not None:
         api_cache.depends_on_related(page.pk, page.category_id, related_ids)
         return related_ids, None
-    rows = _related_rows(page, RELATED_POSTS)
-    related_ids = [row.pk for row in rows]
+    rows = related_card_rows(page)
+    related_ids = [row[0] for row in rows]
     api_cache.depends_on_related(page.pk, page.category_id, related_ids)
     try:
         api_cache.response_cache().set(
@@ -238,15 +150,6 @@ def _cached_related(page: NewsPage, request) -> tuple[list[int], list[NewsPage] 
     except Exception:
         logger.warning("related posts cache write failed", exc_info=True)
     return related_ids, rows
-
-
-def related_ids(page_id: int, category_id: int | None) -> list[int]:
-    """The ids of a stored post's related posts now (one query): how the answer cache
-    revalidates a cached detail after the set of live posts changed (news.api_cache)."""
-    queryset = related_queryset(NewsPage(pk=page_id, category_id=category_id), news_queryset())
-    if queryset is None:
-        return []
-    return list(queryset.values_list("pk", flat=True)[:RELATED_POSTS])
 
 
 def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> dict[str, Any]:
@@ -258,33 +161,38 @@ def page_detail(page: Page, *, request=None, include_drafts: bool = False) -> di
     """
     resolver = Resolver(request=request, include_drafts=include_drafts)
     if isinstance(page, NewsPage):
-        keys = None if include_drafts or not page.pk else _card_keys([page.pk], request)
+        keys = None if include_drafts or not page.pk else card_cache_keys([page.pk], request)
         if keys is not None:
-            # Cards from the card cache where possible; the page's own card data and the
-            # missing related posts' are prefetched together, with the body's references.
+            # Cards from the card cache where possible; the ranking reads the related posts'
+            # card rows on a miss; what the missing cards list is read in one statement.
             related_ids, rows = _cached_related(page, request)
-            keys = _card_keys([page.pk, *related_ids], request)
-            cards = _cache_get(keys)
-            missing = [pk for pk in related_ids if pk not in cards]
-            if rows is None and missing:
-                rows = list(card_rows(missing))
-            related = [row for row in rows or [] if row.pk in missing]
+            keys = card_cache_keys([page.pk, *related_ids], request)
+            cards = card_cache_get(keys)
         else:
-            related = _related_rows(page, RELATED_POSTS) if page.pk else []
-            related_ids = [other.pk for other in related]
+            rows = related_card_rows(page) if page.pk else []
+            related_ids = [row[0] for row in rows]
             cards = {}
-        own = [] if page.pk in cards else [page]
-        bare = [page] if own and _is_bare(page) else []
-        prefetch_card_data(bare + related, include_drafts=include_drafts and bool(bare))
-        for card_page in own + related:
-            _want_card_images(resolver, card_page)
+        missing = [pk for pk in related_ids if pk not in cards]
+        if rows is None and missing:
+            rows = CARD_ROWS.run(ids=missing)
+        unlinked = {row[0]: source_of_row(row) for row in rows or [] if row[0] in missing}
+        related = list(unlinked.values())
+        own = []
+        if page.pk not in cards:
+            bare = _is_bare(page) and not include_drafts
+            if _is_bare(page) and include_drafts:  # a preview of a stored post: drafts too
+                prefetch_card_data([page], include_drafts=True)
+            own = [source_of_page(page, links=not bare)]
+            if bare:
+                unlinked[page.pk] = own[0]
+        add_links(unlinked)
+        for source in own + related:
+            want_card_images(resolver, source)
         _want_page(resolver, page)
         resolver.load()
         with resolving(resolver):
-            built = {card_page.pk: _card(card_page) for card_page in own + related}
-            _cache_set(keys, built, own + related)
-            cards.update(built)
-            card = cards[page.pk] if page.pk else built[None]
+            cards.update(_build_cards(own + related, resolver, keys))
+            card = cards[page.pk]
             return _news_page_data(page, card, [cards[pk] for pk in related_ids if pk in cards])
     with resolving(resolver):
         data = _base_data(page)
@@ -338,13 +246,17 @@ def page_details(pages: Sequence[NewsPage], *, request=None) -> list[dict[str, A
     queries whatever the number of posts and blocks."""
     resolver = Resolver(request=request)
     bare = [page for page in pages if _is_bare(page)]
-    prefetch_card_data(bare)
-    for page in pages:
-        _want_card_images(resolver, page)
+    # Fetched by Wagtail's listing: category and locale, unless selected with the rows.
+    prefetch_related_objects(bare, *NEWS_CARD_RELATED)
+    sources = [source_of_page(page, links=not _is_bare(page)) for page in pages]
+    add_links({source.pk: source for source in sources if _is_bare(source.page)})
+    for page, source in zip(pages, sources, strict=True):
+        want_card_images(resolver, source)
         _want_page(resolver, page)
     resolver.load()
     with resolving(resolver):
-        return [_news_page_data(page, _card(page), []) for page in pages]
+        cards = _build_cards(sources, resolver)
+        return [_news_page_data(page, cards[page.pk], []) for page in pages]
 
 
 def detail_for(page: Page, request=None) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The cold render path's per-process shortcuts give what the ORM and Wagtail give, and never
-go stale: statements compiled once per process (``news.read.compiled``) and the sites with
+go stale: statements compiled once per process (``news.read.statements``) and the sites with
 their root paths kept under the ``site`` and ``pages`` versions (``news.read.sites``)."""
 
 from __future__ import annotations

@@ -27,9 +27,9 @@ from news import api_cache
 from news.api_cache import CachedResponse
 from news.feeds import FEED_FORMATS, render_feed
 from news.models import NewsPage, NewsPageTag
-from news.read.compiled import Statement
 from news.read.resolver import page_path
 from news.read.selectors import news_queryset, reader_visible, with_card_prefetches
+from news.read.statements import Statement
 from news.serializers import cards_for_ids, page_detail, visible_news_page
 from search.filters import FILTER_PARAMS, ParamError, parse_filters
 
@@ -108,21 +108,21 @@ def _filtered_news(filters: dict[str, Any], now: Any = None):
 
 
 @functools.lru_cache(maxsize=512)
-def _listing_statement(
-    vendor: str, filters: tuple, ordering: str, offset: int, limit: int
-) -> tuple[str, tuple]:
+def _listing_statement(vendor: str, filters: tuple, ordering: str) -> tuple[str, tuple]:
     """SQL and parameters for one page of the listing: rows of (id, total), the total as a
-    window count (one query instead of a COUNT and a SELECT); cards then come from the card
-    cache, only missing ones are loaded and built.
+    window count (one query instead of a COUNT and a SELECT), then ``LIMIT %s OFFSET %s``;
+    cards then come from the card cache, only missing ones are read and built.
 
-    Built against the database's clock (``Now()``), the statement is a pure function of its
-    arguments and the schema, so each process compiles it once: building and compiling this
-    ORM query costs several times more than running it.
+    Built against the database's clock (``Now()``), with the page's bounds as parameters, the
+    statement is a pure function of the filters, the ordering and the schema, so each
+    process compiles it once: building and compiling this ORM query costs several times more
+    than running it.
     """
     queryset = _filtered_news(dict(filters), now=Now()).order_by(*ORDER_BY[ordering])
     rows = queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")
-    sql, params = rows[offset : offset + limit].query.sql_with_params()
-    return sql, tuple(params)
+    sql, params = rows.query.sql_with_params()
+    # The same clause on SQLite and PostgreSQL (the window counts before the limit applies).
+    return f"{sql} LIMIT %s OFFSET %s", tuple(params)
 
 
 def _listing_count(filters: tuple) -> int:
@@ -148,9 +148,9 @@ def news_list(
             checked = tuple(parse_filters(request.GET).items())
         except ParamError as error:
             raise ProblemError(400, str(error), error.problem_errors()) from None
-        sql, params = _listing_statement(connection.vendor, checked, ordering, offset, limit)
+        sql, params = _listing_statement(connection.vendor, checked, ordering)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, (*params, limit, offset))
             rows = cursor.fetchall()
         page_ids = [pk for pk, _ in rows]
         # Past the end there is no row to carry the total.
@@ -206,7 +206,7 @@ def _route_statement(root_path: str) -> Statement:
         visible = reader_visible(pages, now=Now()).order_by("pk")
         return visible.values_list("pk", "content_type_id")[:1]
 
-    return Statement(f"route lookup {root_path}", build, kinds=(str,))
+    return Statement(build)
 
 
 def _route(request: HttpRequest, html_path: str):
@@ -217,7 +217,7 @@ def _route(request: HttpRequest, html_path: str):
     root_path = site.root_page.url_path
     url_path = root_path + "".join(f"{part}/" for part in components)
 
-    rows = _route_statement(site.root_page.path).run(url_path)
+    rows = _route_statement(site.root_page.path).run(url_path=url_path)
     row = rows[0] if rows else None
     # The answer shows that page (its own tags are recorded as it renders) or, for a
     # redirect or a 404, depends on which pages exist (news.api_cache).

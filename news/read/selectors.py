@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models import prefetch_related_objects as _prefetch
 from django.db.models.functions import Length, Now, Substr
 from django.utils import timezone
@@ -30,7 +30,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import CollectionViewRestriction, Page, PageViewRestriction
 
-from news.read.compiled import Statement, instances, row_fields
+from news.read.statements import Statement, instances, row_fields
 from news.snippets import Organisation, Person
 
 # Wagtail's getters look the model up in the app registry on every call, and a render asks
@@ -143,14 +143,14 @@ def _visible_news_page_statement(page_id: int) -> QuerySet:
 
 
 # The database's clock (Now()) keeps the compiled statement valid at every moment.
-_VISIBLE_NEWS_PAGE = Statement("visible news page", _visible_news_page_statement, kinds=(int,))
+_VISIBLE_NEWS_PAGE = Statement(_visible_news_page_statement)
 
 
 def visible_news_page_row(page_id: int) -> Model | None:
     """The post ``page_id`` if readers may see it, as ``news_queryset`` gives it (with
     ``NEWS_CARD_RELATED``, no prefetches), in one statement compiled once per process."""
     news_page, _author = _news_models()
-    rows = _VISIBLE_NEWS_PAGE.run(page_id)
+    rows = _VISIBLE_NEWS_PAGE.run(page_id=page_id)
     return instances(news_page, rows, NEWS_CARD_RELATED)[0] if rows else None
 
 
@@ -158,6 +158,82 @@ def card_rows(page_ids: Iterable[int] | None = None) -> QuerySet:
     """Posts as cards show them: ``news_queryset`` without the body, optionally by id."""
     queryset = news_queryset().defer(*NEWS_CARD_DEFERRED)
     return queryset if page_ids is None else queryset.filter(pk__in=list(page_ids))
+
+
+#: A card's columns, as ``card_values`` and the card statements select them (no model
+#: instances: a card is plain data; ``news.cards``).
+CARD_COLUMNS: tuple[str, ...] = (
+    "pk",
+    "title",
+    "subtitle",
+    "url_path",
+    "date",
+    "first_published_at",
+    "latest_revision_created_at",
+    "summary",
+    "feature_image_id",
+    "feature_image_alt",
+    "byline",
+    "category_id",
+    "category__name",
+    "category__slug",
+    "reading_time",
+)
+
+
+def card_values(queryset: QuerySet) -> QuerySet:
+    """``queryset`` of posts as rows of ``CARD_COLUMNS``."""
+    return queryset.values_list(*CARD_COLUMNS)
+
+
+def card_rows_by_id(ids: Sequence[int]) -> QuerySet:
+    """The visible posts among ``ids`` as card rows (for ``news.read.statements``: built
+    against the database's clock, so the statement does not depend on when it was built)."""
+    return card_values(news_queryset(now=Now()).filter(pk__in=ids).order_by())
+
+
+def card_links(ids: Sequence[int]) -> QuerySet:
+    """What the cards of posts ``ids`` list, in one statement, as rows of (kind, post id,
+    id, name, slug, extra, rank): ``"a"`` published authors (person id; extra: the author
+    row's id; by ``sort_order``, then as added), ``"t"`` tags (tag id, name, slug),
+    ``"o"`` published organisations (id, name, slug; extra: their logo's id; by name in the
+    database's collation, as a prefetch ordered by name)."""
+    news_page, author_model = _news_models()
+
+    def row(kind: str, page: str, ref: str, name: Any, slug: Any, rank: Any, extra: Any):
+        return {
+            "card_kind": Value(kind),
+            "card_page": F(page),
+            "card_ref": F(ref),
+            "card_name": name,
+            "card_slug": slug,
+            "card_extra": extra,
+            "card_rank": rank,
+        }
+
+    blank, zero = Value(""), Value(0)
+    authors = author_model.objects.filter(page_id__in=ids, person__live=True).values(
+        **row("a", "page_id", "person_id", blank, blank, F("sort_order"), F("pk"))
+    )
+    tags = news_page.tags.through.objects.filter(content_object_id__in=ids).values(
+        **row("t", "content_object_id", "tag_id", F("tag__name"), F("tag__slug"), zero, zero)
+    )
+    organisations = news_page.organisations.through.objects.filter(
+        newspage_id__in=ids, organisation__live=True
+    ).values(
+        **row(
+            "o",
+            "newspage_id",
+            "organisation_id",
+            F("organisation__name"),
+            F("organisation__slug"),
+            zero,
+            F("organisation__logo_id"),
+        )
+    )
+    combined = authors.order_by().union(tags.order_by(), organisations.order_by(), all=True)
+    order = ("card_kind", "card_page", "card_rank", "card_name", "card_extra", "card_ref")
+    return combined.order_by(*order)
 
 
 def card_prefetches(*, include_drafts: bool = False) -> list[Prefetch | str]:
