@@ -440,8 +440,11 @@ def store_versions(
         versions.update(found)
     stored = {tag: versions[tag] for tag in tags}
     if generation is not None and shared_generation.enabled(_cache_alias()):
-        # All read at that generation: the next request for this answer needs no query.
-        _memo.set(frozenset(tags), generation, stored)
+        # All read at that generation: the next request for this answer needs no query. The
+        # memo is keyed as ``read_versions_and_entry`` looks it up (``pages`` always read).
+        memo_tags = tags | {PAGES_TAG}
+        if memo_tags <= versions.keys():
+            _memo.set(frozenset(memo_tags), generation, {tag: versions[tag] for tag in memo_tags})
     return tuple(sorted(stored.items()))
 
 

@@ -48,7 +48,7 @@ def test_304_and_hit_run_no_query_while_the_generation_is_the_same(client, post)
         not_modified = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert (hit["X-Cache"], hit.content) == ("hit", first.content)
     assert not_modified.status_code == 304
-    assert len(queries) == 0
+    assert len(queries) == 0, [q["sql"][:200] for q in queries]
 
 
 def test_a_publish_is_seen_by_the_very_next_request(
