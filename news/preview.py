@@ -187,24 +187,25 @@ def draft_page(row: PagePreview) -> Page:
 
 def _checked_children(relation, rows: list[dict]) -> list[models.Model]:
     child_model = relation.related_model
-    found: dict[str, dict] = {}
+    found: list[tuple[models.ForeignKey, dict]] = []
     for field in child_model._meta.concrete_fields:
         if not field.many_to_one or field is relation.field:
             continue  # the key to the page itself: the page is being built from this row
         ids = {row[field.name] for row in rows if row.get(field.name) is not None}
-        found[field.name] = field.related_model._base_manager.in_bulk(ids) if ids else {}
+        found.append((field, field.related_model._base_manager.in_bulk(ids) if ids else {}))
     kept = []
     for row in rows:
         related = {}
-        for name, objects in found.items():
-            value = row.get(name)
+        for field, objects in found:
+            value = row.get(field.name)
             if value is None:
                 continue
+            on_delete = field.remote_field.on_delete
             if value in objects:
-                related[name] = objects[value]
-            elif child_model._meta.get_field(name).remote_field.on_delete == models.SET_NULL:
-                row = {**row, name: None}
-            elif child_model._meta.get_field(name).remote_field.on_delete != models.DO_NOTHING:
+                related[field.name] = objects[value]
+            elif on_delete == models.SET_NULL:
+                row = {**row, field.name: None}
+            elif on_delete != models.DO_NOTHING:
                 break  # CASCADE (or PROTECT): the row would not exist any more
         else:
             if hasattr(child_model, "from_serializable_data"):

@@ -44,8 +44,6 @@ document_model = functools.cache(get_document_model)
 PERSON_RELATED: tuple[str, ...] = ("organisation",)
 #: What a news card reads beyond the page row: its category, and its locale (for its path).
 NEWS_CARD_RELATED: tuple[str, ...] = ("category", "locale")
-#: Big columns a card does not show.
-NEWS_CARD_DEFERRED: tuple[str, ...] = ("body",)
 
 
 def _news_models() -> tuple[type[Model], type[Model]]:
@@ -152,12 +150,6 @@ def visible_news_page_row(page_id: int) -> Model | None:
     news_page, _author = _news_models()
     rows = _VISIBLE_NEWS_PAGE.run(page_id=page_id)
     return instances(news_page, rows, NEWS_CARD_RELATED)[0] if rows else None
-
-
-def card_rows(page_ids: Iterable[int] | None = None) -> QuerySet:
-    """Posts as cards show them: ``news_queryset`` without the body, optionally by id."""
-    queryset = news_queryset().defer(*NEWS_CARD_DEFERRED)
-    return queryset if page_ids is None else queryset.filter(pk__in=list(page_ids))
 
 
 #: A card's columns, as ``card_values`` and the card statements select them (no model
