@@ -82,7 +82,7 @@ class Command(BaseCommand):
             "--includes-dir",
             type=Path,
             default=None,
-            help="The site's _includes folder, to expand {% include %} tags.",
+            help="The site's _includes folder, to expand {%% include %%} tags.",
         )
         parser.add_argument(
             "--encoding",
