@@ -84,6 +84,7 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
         self.person_newest: dict[str, tuple[str, str]] = {}
         self.run_keys: set[str] = set()
         self._touched: list = []
+        self._as_stored: set[int] = set()  # id() of touched objects saved as they are
         self._kept: set[tuple[int, str]] = set()
         self._hash_cache: dict[Path, str] = {}
         self._last_image = None
@@ -140,6 +141,7 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
         if post.source_key not in self.run_keys:
             self.plan([post])
         self._touched = []
+        self._as_stored: set[int] = set()
         try:
             with transaction.atomic():
                 # Wagtail's reference and search indexes are brought up to date once per
@@ -223,6 +225,7 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
         page.tags.add(*post.tags)
         if publish and not self.dry_run and self.one_save_publish:
             add_published_child(self.parent, page, user=self.user)
+            self._as_stored.add(id(page))
         else:
             self.parent.add_child(instance=page)
             revision = page.save_revision(user=self.user, log_action=True)
@@ -317,7 +320,12 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
         """The reference index of each object the post wrote, once per object, in the post's
         transaction (the change-event bus finds the pages that show an object there)."""
         for obj in self._touched:
-            stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+            # An object saved as it is in memory is indexed from memory; one published
+            # through Wagtail's actions (which save a copy made from the revision) is read back.
+            if id(obj) in self._as_stored:
+                stored = obj
+            else:
+                stored = type(obj)._default_manager.filter(pk=obj.pk).first()
             if stored is not None:
                 ReferenceIndex.create_or_update_for_object(stored)
 
@@ -347,6 +355,7 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
         self._touch(obj)
         if obj.pk is None and not self.dry_run and self.one_save_publish:
             create_published_snippet(obj, user=self.user)
+            self._as_stored.add(id(obj))
             return
         obj.save()
         if not self.dry_run:
@@ -361,7 +370,9 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
             return
         redirect = Redirect.objects.filter(old_path=old_path, site__isnull=True).first()
         if redirect is None:
-            self._touch(Redirect.add_redirect(old_path, redirect_to=page, is_permanent=True))
+            redirect = Redirect.add_redirect(old_path, redirect_to=page, is_permanent=True)
+            self._touch(redirect)
+            self._as_stored.add(id(redirect))
         elif redirect.redirect_page_id != page.pk:
             if redirect.redirect_page_id or redirect.redirect_link:
                 result.warnings.append(f"redirect {old_path} now points to this post")
