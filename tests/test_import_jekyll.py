@@ -550,8 +550,9 @@ def test_dry_run_writes_nothing(news_index, assets: Path) -> None:
     assert "would be created" in out and "Dry run" in out
 
 
-def test_malformed_input_reports_and_the_rest_imports(news_index) -> None:
-    out, ok = run_import(FIXTURES / "broken", "--parent", "/news/")
+@pytest.mark.parametrize("jobs", ["1", "2"])  # parsed here, and by a pool of processes
+def test_malformed_input_reports_and_the_rest_imports(news_index, jobs: str) -> None:
+    out, ok = run_import(FIXTURES / "broken", "--parent", "/news/", "--jobs", jobs)
     assert not ok
     assert "6 post(s) failed" in out
     for name, reason in [

@@ -20,8 +20,9 @@ from news.importers.jekyll import (
     NotAPost,
     ParsedPost,
     PostError,
+    default_jobs,
     find_posts,
-    parse_post,
+    parse_posts,
 )
 from news.importers.results import IMPORT_STATUSES, PostResult, Summary
 from news.importers.writer import JekyllWriter
@@ -92,6 +93,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", default=None, help="Username recorded on the revisions (default: none)."
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=default_jobs(),
+            help="Processes that parse the posts before they are written (default: one per "
+            "core, at most 4; 1 parses in this process). Writing is one transaction per post.",
+        )
 
     def handle(self, *args, **options) -> None:
         self.verbosity = options["verbosity"]
@@ -124,34 +132,26 @@ class Command(BaseCommand):
         posts: list[ParsedPost] = []
         skipped = 0
         started = time.perf_counter()
-        for path, key, explicit in find_posts(options["paths"]):
-            try:
-                posts.append(
-                    parse_post(
-                        path,
-                        source_key=key,
-                        fallback_encoding=options["encoding"],
-                        includes_dir=options["includes_dir"],
-                        permalink_pattern=options["permalink"],
-                    )
-                )
-            except NotAPost as exc:
-                if not explicit and not POST_NAME.match(path.stem):
-                    skipped += 1
-                    self.stdout.write(f"skipped    {key}: {exc}")
-                    continue
-                self._report(PostResult(source=key, status="failed", message=str(exc)), prefix)
-                summary.add(PostResult(source=key, status="failed", message=str(exc)))
-            except PostError as exc:
-                result = PostResult(source=key, status="failed", message=str(exc))
-                self._report(result, prefix)
-                summary.add(result)
-            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
-                result = PostResult(
-                    source=key,
-                    status="failed",
-                    message=f"could not be read: {type(exc).__name__}: {exc}",
-                )
+        parsed = parse_posts(
+            find_posts(options["paths"]),
+            jobs=options["jobs"],
+            fallback_encoding=options["encoding"],
+            includes_dir=options["includes_dir"],
+            permalink_pattern=options["permalink"],
+        )
+        for path, key, explicit, outcome in parsed:
+            if isinstance(outcome, ParsedPost):
+                posts.append(outcome)
+            elif isinstance(outcome, NotAPost) and not explicit and not POST_NAME.match(path.stem):
+                skipped += 1
+                self.stdout.write(f"skipped    {key}: {outcome}")
+            else:
+                if isinstance(outcome, PostError):
+                    message = str(outcome)
+                else:  # one bad file must not stop the run
+                    name = getattr(outcome, "type_name", type(outcome).__name__)
+                    message = f"could not be read: {name}: {outcome}"
+                result = PostResult(source=key, status="failed", message=message)
                 self._report(result, prefix)
                 summary.add(result)
 
