@@ -22,6 +22,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.utils import timezone
+from modelcluster.models import get_all_child_relations
 from wagtail.log_actions import get_active_log_context
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import Page, Revision
@@ -41,10 +42,19 @@ def add_published_child(
     # live=True: Page.save validates the page in full, as publishing a draft would. Its
     # "wagtail.create" entry (log_action=None skips it) is written below with the others.
     page.save = functools.partial(page.save, log_action=None)
+    held = dict(getattr(page, "_cluster_related_objects", {}))
     try:
         parent.add_child(instance=page)
     finally:
         del page.save
+    # modelcluster forgets the child rows it has just written (reads go back to the
+    # database); the page keeps them as they now are there, and a child relation it was not
+    # given is empty (a new page has no comments, no tags when none were added): its
+    # revision and its reference index read them from memory.
+    in_memory = page._cluster_related_objects
+    in_memory.update(held)
+    for relation in get_all_child_relations(page):
+        in_memory.setdefault(relation.get_accessor_name(), [])
     history.add("wagtail.create", user=user or page.owner)
     revision = _first_revision(page, user)
     history.add("wagtail.edit", revision=revision, content_changed=False)
