@@ -42,11 +42,18 @@ def add_published_child(
     # live=True: Page.save validates the page in full, as publishing a draft would. Its
     # "wagtail.create" entry (log_action=None skips it) is written below with the others.
     page.save = functools.partial(page.save, log_action=None)
-    held = dict(getattr(page, "_cluster_related_objects", {}))
+    held: dict[str, list] = dict(getattr(page, "_cluster_related_objects", {}))
+    validate = page.full_clean
+
+    def validate_and_hold(*args, **kwargs) -> None:
+        validate(*args, **kwargs)  # NewsPage's derived people and organisations set here
+        held.update(page._cluster_related_objects)
+
+    page.full_clean = validate_and_hold
     try:
         parent.add_child(instance=page)
     finally:
-        del page.save
+        del page.save, page.full_clean
     # modelcluster forgets the child rows it has just written (reads go back to the
     # database); the page keeps them as they now are there, and a child relation it was not
     # given is empty (a new page has no comments, no tags when none were added): its
