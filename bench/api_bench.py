@@ -32,6 +32,12 @@ listing of 20 (``/api/v3/news/?limit=20``):
 - cached: one URL, again and again (``X-Cache: hit``), with wrk;
 - 304: the same URL with its ``If-None-Match``, with wrk.
 
+Then, in the same run and server, the hit rate after one publish (issue #15's precise
+invalidation): the details of ``--site-posts`` copies (1,000) are requested until every one is
+an ``X-Cache: hit``, a new post is published from another process (``manage.py shell``, as an
+editor's publish in another worker would be), and every detail is requested once more: the
+share of the others still served from cache, and whether the new post is there, fresh.
+
 The trivial view is ``/api/v3/ping`` in the same server (same middleware, no database),
 measured first and last; ratios are to the mean of the two. Everything runs on this machine
 (client included): the figures are for comparison, not capacity.
@@ -323,6 +329,77 @@ def measure(server: Server, urls: dict, args) -> list[tuple[str, str, float]]:
     return rows
 
 
+PUBLISH_ONE = """
+from news.models import NewsPage
+source = NewsPage.objects.get(pk={source})
+# A post unlike the copies (no category, tags, people or images): no copy's related posts
+# change, so every other detail still holds.
+post = NewsPage(title="Breaking: {marker}", slug="{marker}", summary="Just in.",
+                body=[{{"type": "paragraph", "value": "<p>A short news item.</p>"}}])
+source.get_parent().add_child(instance=post)
+post.save_revision().publish()
+print(post.pk)
+"""
+
+
+def _sweep(urls: list[str], connections: int) -> dict[str, tuple[str, bytes]]:
+    """Every URL once, ``connections`` at a time: {url: (X-Cache, body)}."""
+    pending = list(urls)
+    lock = threading.Lock()
+    answers: dict[str, tuple[str, bytes]] = {}
+
+    def client() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                url = pending.pop()
+            status, headers, body = get(url, timeout=300)
+            assert status == 200, (url, body[:300])
+            answers[url] = (headers.get("X-Cache", ""), body)
+
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+WARM_STREAK = 10
+
+
+def hit_rate_after_publish(server: Server, env: dict, made: dict, args) -> str:
+    """The precise-invalidation line: others still cached after one publish, new one fresh."""
+    details = [f"{server.base}/api/v3/news/{copy['id']}/" for copy in made["copies"]]
+    details = details[: args.site_posts]
+    # Every worker must have rendered and cached each detail. With per-process caches a
+    # request reaches whichever worker accepts it, so each detail is requested until it was
+    # a hit WARM_STREAK times in a row: a worker that never cached it is then unlikely
+    # ((1/2)^10 with 2 workers), and would show as a miss below.
+    streak = dict.fromkeys(details, 0)
+    sweeps = 0
+    while sweeps < 60 and any(n < WARM_STREAK for n in streak.values()):
+        sweeps += 1
+        wanted = [url for url, n in streak.items() if n < WARM_STREAK]
+        for url, (x_cache, _body) in _sweep(wanted, args.connections).items():
+            streak[url] = streak[url] + 1 if x_cache == "hit" else 0
+    warm_hits = sum(1 for n in streak.values() if n >= WARM_STREAK)
+    marker = f"bench-breaking-{os.getpid()}"
+    script = PUBLISH_ONE.format(source=made["source"], marker=marker)
+    new_id = int(manage(env, "shell", "-c", script).split()[-1])
+    new_url = f"{server.base}/api/v3/news/{new_id}/"
+    after = _sweep([*details, new_url], args.connections)
+    hits = sum(1 for url in details if after[url][0] == "hit")
+    fresh = marker.encode() in after[new_url][1] or b"Breaking" in after[new_url][1]
+    return (
+        f"hit rate after one publish in a {len(details):,}-post site: "
+        f"{hits}/{len(details)} other details served from cache ({hits / len(details):.1%}; "
+        f"before the publish {warm_hits}/{len(details)} warm after {sweeps} sweeps), "
+        f"the new post {'fresh' if fresh else 'MISSING'} on the next request"
+    )
+
+
 def report(rows: list[tuple[str, str, float]], env: dict, connections: dict, args) -> None:
     trivial = (rows[0][2] + rows[-1][2]) / 2
     database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
@@ -349,6 +426,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cold", type=int, default=40, help="cold requests per detail endpoint")
     parser.add_argument("--cold-listings", type=int, default=8, help="cold listing requests")
+    parser.add_argument(
+        "--site-posts",
+        type=int,
+        default=1000,
+        help="posts whose hit rate after a publish is measured",
+    )
     parser.add_argument("--workdir", help="keep (and reuse) the SQLite data in this folder")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -357,13 +440,15 @@ def main() -> int:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="newsroom-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     env, database = bench_environment(workdir)
-    copies = args.cold_listings * LISTING + 4 * args.cold + 4
+    copies = max(args.cold_listings * LISTING + 4 * args.cold + 4, args.site_posts)
     try:
         made = prepare_data(env, workdir, copies, args.cold_listings)
         with Server(env, args.workers) as server:
             make_renditions(server.base, made["source"], args.cold_listings)
             urls = urls_for(server.base, made["copies"], args.cold_listings, args.cold)
             report(measure(server, urls, args), env, made["connections"], args)
+            if args.site_posts:
+                print("\n" + hit_rate_after_publish(server, env, made, args), flush=True)
     finally:
         drop_database(database)
         if not args.workdir:
