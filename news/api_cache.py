@@ -88,6 +88,7 @@ class CacheTagVersion(models.Model):
 SITE_TAG = "site"  # every answer depends on it: bumped by changes with no precise tags
 PAGES_TAG = "pages"  # the set of live pages: listings, feeds, search, route 404s, Wagtail's API
 RELATED_TAG = "related"  # the candidates of related-post lists (revalidated, see below)
+REDIRECTS_TAG = "redirects"  # Wagtail's redirects: the route lookup's answers that read them
 GENERATION_TAG = "*generation"
 
 
@@ -502,7 +503,6 @@ GLOBAL_KINDS = frozenset(
     {
         "category",  # its name and slug are on every card of its posts
         "tag",
-        "redirect",
         "site",
         "page_restriction",
         "collection_restriction",
@@ -545,6 +545,10 @@ def tags_for_all(changes: Iterable) -> set[str]:
     for change in changes:
         if change.object_type in GLOBAL_KINDS:
             tags.add(SITE_TAG)
+        elif change.object_type == "redirect":
+            # Only the route lookup reads redirects (when no page is at the path): an
+            # import's redirect per post, or Wagtail's on a slug change, leaves the rest.
+            tags.add(REDIRECTS_TAG)
         elif change.object_type == "page":
             tags |= {f"page:{pk}" for kind, pk in change.objects if kind == "page"}
             tags |= {PAGES_TAG, RELATED_TAG}

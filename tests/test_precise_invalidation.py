@@ -16,6 +16,7 @@ import pytest
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 
+from news.models import NewsPage
 from news.serializers import related_ids
 from tests.bulk_site import build
 from tests.conftest import publish_news_page
@@ -169,3 +170,34 @@ def test_uncached_answers_say_bypass(client, news_index, url, headers):
     post = publish_news_page(news_index, title="Cached everywhere", slug="cached-everywhere")
     response = client.get(url.format(post=post.pk), **headers)
     assert response["X-Cache"] == "bypass"
+
+
+def test_a_redirect_changes_only_the_route_answers_that_read_redirects(client, news_index):
+    """An import writes a redirect per post and Wagtail one per slug change: they make the
+    route lookup's redirect and 404 answers obsolete, not the posts' answers."""
+    from wagtail.contrib.redirects.models import Redirect
+
+    site = build(news_index, 30)
+    posts = site.posts
+    listing = "/api/v3/news/?limit=5"
+    route_old = "/api/v3/route/?html_path=/blog/old-post/"
+    target = client.get(f"/api/v3/news/{posts[3]}/").json()["path"]
+    for _ in range(2):
+        _details(client, posts)
+        client.get(listing)
+        assert client.get(route_old).status_code == 404
+    assert _hits(_details(client, posts)) == set(posts)
+
+    post = NewsPage.objects.get(pk=posts[3])
+    redirect = Redirect.add_redirect("/blog/old-post", redirect_to=post)
+    moved = client.get(route_old)
+    assert moved.status_code == 200 and moved.json()["location"] == target
+    assert _hits(_details(client, posts)) == set(posts)  # no post's answer changed
+    assert client.get(listing)["X-Cache"] == "hit"
+
+    redirect.redirect_page = NewsPage.objects.get(pk=posts[4])
+    redirect.save()
+    assert client.get(route_old).json()["location"] != target
+    redirect.delete()
+    assert client.get(route_old).status_code == 404
+    assert _hits(_details(client, posts)) == set(posts)

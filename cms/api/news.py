@@ -245,6 +245,8 @@ def _route(request: HttpRequest, html_path: str):
 
 
 def _find_redirect(site: Site, html_path: str) -> dict | None:
+    # The answer (a redirect, or a 404) depends on the redirects (news.api_cache).
+    api_cache.depends_on(api_cache.REDIRECTS_TAG)
     path = Redirect.normalise_path(html_path)
     redirect = (
         Redirect.get_for_site(site)
