@@ -110,6 +110,8 @@ def public_post(request, page_id: int) -> NewsPage | None:
     post = visible_news_page(page_id, request=request) if site is not None else None
     if post is None or not post.path.startswith(site.root_page.path):
         return None
+    # Its visible pages are the site's (v2's parent field reads its parent within them).
+    post._newsroom_site_root_path = site.root_page.path
     # What Wagtail's queryset selects with the page (ContentType's cache: no query).
     post.content_type = ContentType.objects.get_for_id(post.content_type_id)
     return post
