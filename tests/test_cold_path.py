@@ -170,3 +170,20 @@ def test_v2_serializer_classes_are_built_once_per_fields(news_index):
     assert list(first.fields) == list(second.fields)
     assert first.fields["title"] is not second.fields["title"]
     assert first.fields["title"].parent is first and second.fields["title"].parent is second
+
+
+def test_v3_parent_of_a_post_is_treebeards(client, news_index, settings):
+    """Wagtail's v3 page detail shows the parent treebeard's ``get_parent`` reads (visible or
+    not: stock behaviour); a reader's post has it read by a compiled statement instead."""
+    from wagtail.models import Page
+
+    from news.read.selectors import page_by_path
+
+    settings.NEWSROOM_API_RESPONSE_CACHE = False
+    post = publish_news_page(news_index, title="A post")
+    stock = Page.objects.get(pk=post.pk).get_parent()
+    compiled = page_by_path(post.path[: -post.steplen])
+    assert type(compiled) is Page and _fields(compiled) == _fields(stock)
+    assert page_by_path("9999") is None
+    parent = client.get(f"/api/v3/pages/{post.pk}/").json()["meta"]["parent"]
+    assert parent["id"] == news_index.pk and parent["title"] == news_index.title

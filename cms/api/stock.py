@@ -45,7 +45,7 @@ from wagtail.models import Page, Site
 
 from cms import redirects
 from news.models import NewsPage
-from news.read.selectors import reader_visible
+from news.read.selectors import page_by_path, reader_visible
 from news.serializers import detail_for, visible_news_page
 
 # The same bound as Newsroom's own listings.
@@ -127,6 +127,11 @@ def page_detail_keeping_locale(view):
         post = public_post(request, page_id)
         if post is not None:
             detail_for(post, request)
+            # Wagtail's page schema shows the parent (treebeard's get_parent, which keeps
+            # what it read on the page): the same row, read by a compiled statement.
+            parent = page_by_path(post.path[: -post.steplen])
+            if parent is not None:
+                post._cached_parent_obj = parent
             return post
         page = get_object_or_404(get_pages_queryset(request), pk=page_id)
         if version == "draft" and request.user.is_authenticated:
