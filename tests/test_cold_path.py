@@ -108,3 +108,82 @@ def test_wagtail_site_matching_rules(home_page):
     found = sites._read((0, 0))
     assert found.find("other.example", "8080").port == 8080
     assert found.find("other.example", "9090") == default  # several: the default wins
+
+
+def test_compiled_page_by_path_is_the_orm_row(news_index):
+    """v2's parent of a reader's post: the visible page at a tree path, with its locale."""
+    from wagtail.models import Page
+
+    from news.read.selectors import reader_visible, visible_page_by_path
+
+    post = publish_news_page(news_index, title="A post")
+    orm = reader_visible(Page.objects.select_related("locale")).get(path=news_index.path)
+    compiled = visible_page_by_path(news_index.path)
+    assert type(compiled) is Page and _fields(compiled) == _fields(orm)
+    assert compiled.locale == orm.locale
+    assert visible_page_by_path(post.path[: -post.steplen]).pk == news_index.pk
+    Page.objects.filter(pk=news_index.pk).update(expire_at=timezone.now() - dt.timedelta(seconds=1))
+    assert visible_page_by_path(news_index.path) is None
+
+
+def _parent(client, url: str):
+    answer = client.get(url)
+    assert answer.status_code == 200, answer.content[:300]
+    return answer.json()["meta"]["parent"]
+
+
+def test_v2_parent_of_a_post_as_wagtails_way(client, news_index, settings):
+    """The default v2 detail of a reader's post reads its parent with the compiled statement;
+    ``?fields=*`` still goes Wagtail's way (the request's visible pages): same parent."""
+    from wagtail.models import Page
+
+    settings.NEWSROOM_API_RESPONSE_CACHE = False
+    post = publish_news_page(news_index, title="A post")
+    url = f"/api/v2/pages/{post.pk}/"
+    shown = _parent(client, url)
+    assert shown["id"] == news_index.pk and shown["title"] == "News"
+    assert shown == _parent(client, url + "?fields=*")
+    # A parent readers may no longer see (expired; the post itself still live) is not shown.
+    Page.objects.filter(pk=news_index.pk).update(expire_at=timezone.now() - dt.timedelta(seconds=1))
+    assert _parent(client, url) is None
+    assert _parent(client, url + "?fields=*") is None
+
+
+def test_v2_serializer_classes_are_built_once_per_fields(news_index):
+    """Wagtail's v2 builds a serializer class per request; Newsroom keeps one per endpoint,
+    model and fields asked for, and each serializer still gets fields of its own."""
+    from wagtail.api.v2.utils import BadRequestError
+
+    from cms.api.v2 import NewsroomPagesAPIViewSet, api_router
+    from news.models import NewsPage
+
+    build = NewsroomPagesAPIViewSet._get_serializer_class
+    detail = build(api_router, NewsPage, [], show_details=True)
+    assert detail is build(api_router, NewsPage, [], show_details=True)
+    assert detail is not build(api_router, NewsPage, [], show_details=False)
+    some = [("title", False, None), ("tags", False, None)]
+    assert build(api_router, NewsPage, some) is build(api_router, NewsPage, list(some))
+    for _ in range(2):  # an error is raised every time, never cached
+        with pytest.raises(BadRequestError):
+            build(api_router, NewsPage, [("no_such_field", False, None)])
+    first, second = detail(), detail()
+    assert list(first.fields) == list(second.fields)
+    assert first.fields["title"] is not second.fields["title"]
+    assert first.fields["title"].parent is first and second.fields["title"].parent is second
+
+
+def test_v3_parent_of_a_post_is_treebeards(client, news_index, settings):
+    """Wagtail's v3 page detail shows the parent treebeard's ``get_parent`` reads (visible or
+    not: stock behaviour); a reader's post has it read by a compiled statement instead."""
+    from wagtail.models import Page
+
+    from news.read.selectors import page_by_path
+
+    settings.NEWSROOM_API_RESPONSE_CACHE = False
+    post = publish_news_page(news_index, title="A post")
+    stock = Page.objects.get(pk=post.pk).get_parent()
+    compiled = page_by_path(post.path[: -post.steplen])
+    assert type(compiled) is Page and _fields(compiled) == _fields(stock)
+    assert page_by_path("9999") is None
+    parent = client.get(f"/api/v3/pages/{post.pk}/").json()["meta"]["parent"]
+    assert parent["id"] == news_index.pk and parent["title"] == news_index.title

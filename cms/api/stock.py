@@ -45,7 +45,7 @@ from wagtail.models import Page, Site
 
 from cms import redirects
 from news.models import NewsPage
-from news.read.selectors import reader_visible
+from news.read.selectors import page_by_path, reader_visible
 from news.serializers import detail_for, visible_news_page
 
 # The same bound as Newsroom's own listings.
@@ -110,6 +110,8 @@ def public_post(request, page_id: int) -> NewsPage | None:
     post = visible_news_page(page_id, request=request) if site is not None else None
     if post is None or not post.path.startswith(site.root_page.path):
         return None
+    # Its visible pages are the site's (v2's parent field reads its parent within them).
+    post._newsroom_site_root_path = site.root_page.path
     # What Wagtail's queryset selects with the page (ContentType's cache: no query).
     post.content_type = ContentType.objects.get_for_id(post.content_type_id)
     return post
@@ -125,6 +127,11 @@ def page_detail_keeping_locale(view):
         post = public_post(request, page_id)
         if post is not None:
             detail_for(post, request)
+            # Wagtail's page schema shows the parent (treebeard's get_parent, which keeps
+            # what it read on the page): the same row, read by a compiled statement.
+            parent = page_by_path(post.path[: -post.steplen])
+            if parent is not None:
+                post._cached_parent_obj = parent
             return post
         page = get_object_or_404(get_pages_queryset(request), pk=page_id)
         if version == "draft" and request.user.is_authenticated:

@@ -15,13 +15,18 @@ still applies the full rule.
 
 from __future__ import annotations
 
+import copy
+import functools
+
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, QuerySet, Window
 from django.http import Http404
+from django.utils.functional import SimpleLazyObject
 from rest_framework.exceptions import APIException
 from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.router import WagtailAPIRouter
-from wagtail.api.v2.serializers import PageParentField, PageSerializer
+from wagtail.api.v2.serializers import PageParentField, PageSerializer, get_serializer_class
 from wagtail.api.v2.serializers import StreamField as StreamFieldSerializer
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
@@ -35,7 +40,7 @@ from cms.api import stock
 from news.api_fields import PageJSONField
 from news.blocks import NewsBodyBlock
 from news.models import NewsPage
-from news.read.selectors import public_documents
+from news.read.selectors import public_documents, visible_page_by_path
 from news.serializers import attach_details, detail_for
 
 
@@ -70,16 +75,56 @@ class PageBodyField(StreamFieldSerializer):
         return super().to_representation(value)
 
 
+class FieldsOnce:
+    """A DRF model serializer whose fields are worked out from the model once per class, then
+    copied for each serializer (as DRF copies declared fields): building them from the model
+    is most of a serializer's cost, and they depend on the class only."""
+
+    def get_fields(self):
+        template = type(self).__dict__.get("_newsroom_fields")
+        if template is None:
+            template = super().get_fields()
+            type(self)._newsroom_fields = template
+        return {name: copy.deepcopy(field) for name, field in template.items()}
+
+
+class ParentSerializer(FieldsOnce, PageSerializer):
+    pass
+
+
+@functools.lru_cache(maxsize=64)
+def _parent_serializer_class(model):
+    # Wagtail's PageParentField builds this class for every parent it shows.
+    return get_serializer_class(
+        model,
+        ["id", "type", "detail_url", "html_url", "title"],
+        meta_fields=["type", "detail_url", "html_url"],
+        base=ParentSerializer,
+    )
+
+
 class VisibleParentField(PageParentField):
     """The parent page if readers may see it, in one query (Wagtail's: the parent, then a
-    second query to check it against the visible pages)."""
+    second query to check it against the visible pages).
+
+    A reader's post (``stock.public_post``: no ``site`` parameter, its site's root path
+    noted on it) has its parent read by a statement compiled once per process; any other
+    page through the request's visible pages."""
 
     def get_attribute(self, instance):
         parent_path = instance.path[: -instance.steplen]
+        root_path = getattr(instance, "_newsroom_site_root_path", None)
+        if root_path is not None and not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+            # The visible pages are those of the request's site: its root and below.
+            return visible_page_by_path(parent_path) if parent_path.startswith(root_path) else None
         return self.context["base_queryset"].filter(path=parent_path).first()
 
+    def to_representation(self, value):
+        serializer = _parent_serializer_class(value.__class__)(context=self.context)
+        return serializer.to_representation(value)
 
-class NewsroomPageSerializer(PageSerializer):
+
+class NewsroomPageSerializer(FieldsOnce, PageSerializer):
     serializer_field_mapping = {
         **PageSerializer.serializer_field_mapping,
         StreamField: PageBodyField,
@@ -124,7 +169,32 @@ def _searchable(request, model, visible):
     return model.objects.filter(pk__in=visible.values("pk"))
 
 
-class NewsroomPagesAPIViewSet(ProblemErrorsMixin, PagesAPIViewSet):
+def _frozen(fields_config):
+    """``fields_config`` (lists of (name, negated, sub-fields)) as a hashable key."""
+    if fields_config is None:
+        return None
+    return tuple((name, negated, _frozen(sub)) for name, negated, sub in fields_config)
+
+
+class SerializerClassOnce:
+    """Wagtail builds a serializer class (and one per nested relation) for every request; the
+    class depends only on the endpoint, the model, the ``fields`` asked for and whether it is
+    a detail, so it is built once per process for each (at most 256 kept: ``fields`` comes
+    from the client). Errors (unknown fields) are raised again each time, as before."""
+
+    @classmethod
+    def _get_serializer_class(cls, router, model, fields_config, show_details=False, nested=False):
+        return _serializer_class(cls, router, model, _frozen(fields_config), show_details, nested)
+
+
+@functools.lru_cache(maxsize=256)
+def _serializer_class(endpoint, router, model, fields_config, show_details, nested):
+    return super(SerializerClassOnce, endpoint)._get_serializer_class(
+        router, model, fields_config, show_details=show_details, nested=nested
+    )
+
+
+class NewsroomPagesAPIViewSet(ProblemErrorsMixin, SerializerClassOnce, PagesAPIViewSet):
     base_serializer_class = NewsroomPageSerializer
     pagination_class = WindowCountPagination
     # Related posts need one query per post: only on a post's own detail.
@@ -159,6 +229,13 @@ class NewsroomPagesAPIViewSet(ProblemErrorsMixin, PagesAPIViewSet):
     def get_queryset(self):
         return super().get_queryset().select_related("locale")
 
+    def get_serializer_context(self):
+        # Wagtail builds the visible pages for every serialisation, for the parent field;
+        # a reader's post finds its parent without them (VisibleParentField).
+        context = super(PagesAPIViewSet, self).get_serializer_context()
+        context["base_queryset"] = SimpleLazyObject(self.get_base_queryset)
+        return context
+
     def paginate_queryset(self, queryset):
         pages = super().paginate_queryset(queryset)
         if pages and self._shows_page_json():
@@ -175,11 +252,11 @@ class NewsroomPagesAPIViewSet(ProblemErrorsMixin, PagesAPIViewSet):
         )
 
 
-class NewsroomImagesAPIViewSet(ProblemErrorsMixin, ImagesAPIViewSet):
+class NewsroomImagesAPIViewSet(ProblemErrorsMixin, SerializerClassOnce, ImagesAPIViewSet):
     pass
 
 
-class NewsroomDocumentsAPIViewSet(ProblemErrorsMixin, DocumentsAPIViewSet):
+class NewsroomDocumentsAPIViewSet(ProblemErrorsMixin, SerializerClassOnce, DocumentsAPIViewSet):
     def get_queryset(self):
         # Documents in a collection with a view restriction are private.
         visible = public_documents(super().get_queryset())

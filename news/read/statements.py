@@ -35,10 +35,20 @@ class Statement:
     ``run(**values)`` returns the rows as tuples, in ``values_list`` order. A value is an int,
     a str (used as it is: an exact lookup such as ``url_path=``) or a sequence of ints; each
     distinct length of a sequence is compiled once.
+
+    ``around(sql, params, values)``, if given, returns SQL (and its parameters) that selects
+    the compiled query's columns in the same order from a statement around it — what the ORM
+    cannot say, such as a join to an aggregate (``news.related``). It receives the stand-ins
+    as ``values`` and must pass them as parameters, never in the SQL text.
     """
 
-    def __init__(self, build: Callable[..., QuerySet]) -> None:
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        around: Callable[[str, list, dict[str, Any]], tuple[str, list]] | None = None,
+    ) -> None:
         self.build = build
+        self.around = around
         self._compile = functools.lru_cache(maxsize=256)(self._compiled)
 
     def run(self, **values: int | str | Sequence[int]) -> list[tuple]:
@@ -76,6 +86,8 @@ class Statement:
         queryset = self.build(**kwargs)
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
+        if self.around is not None:
+            sql, params = self.around(sql, list(params), kwargs)
         # (constant, None) or (None, (name, index)) for each parameter.
         template = tuple(
             (None, slots[param]) if _is_stand_in(param, slots) else (param, None)
