@@ -172,18 +172,28 @@ def test_v2_serializer_classes_are_built_once_per_fields(news_index):
     assert first.fields["title"].parent is first and second.fields["title"].parent is second
 
 
-def test_v3_parent_of_a_post_is_treebeards(client, news_index, settings):
-    """Wagtail's v3 page detail shows the parent treebeard's ``get_parent`` reads (visible or
-    not: stock behaviour); a reader's post has it read by a compiled statement instead."""
-    from wagtail.models import Page
-
-    from news.read.selectors import page_by_path
+@pytest.mark.parametrize("door", ["/api/v3/pages/{id}/", "/api/v2/pages/{id}/"])
+def test_a_reader_sees_the_parent_only_when_readers_may(
+    client, home_page, news_index, settings, door
+):
+    """Wagtail's page details show the parent; a live page under a page that is no longer
+    published shows none (null) and nothing of it, on both doors, for a post (Newsroom's
+    reading) and for another page (Wagtail's)."""
+    from news.models import NewsIndexPage
 
     settings.NEWSROOM_API_RESPONSE_CACHE = False
     post = publish_news_page(news_index, title="A post")
-    stock = Page.objects.get(pk=post.pk).get_parent()
-    compiled = page_by_path(post.path[: -post.steplen])
-    assert type(compiled) is Page and _fields(compiled) == _fields(stock)
-    assert page_by_path("9999") is None
-    parent = client.get(f"/api/v3/pages/{post.pk}/").json()["meta"]["parent"]
-    assert parent["id"] == news_index.pk and parent["title"] == news_index.title
+    press = NewsIndexPage(title="Press", slug="press")
+    home_page.add_child(instance=press)
+    press.save_revision().publish()
+    for page, parent in ((post, news_index), (press, home_page)):
+        shown = client.get(door.format(id=page.pk)).json()["meta"]["parent"]
+        assert shown["id"] == parent.pk and shown["title"] == parent.title
+    for page, parent in ((post, news_index), (press, home_page)):
+        parent.title = "Secret section"  # a draft title, never published
+        parent.save_revision()
+        parent.unpublish()
+        answer = client.get(door.format(id=page.pk))
+        assert answer.status_code == 200, answer.content
+        assert answer.json()["meta"]["parent"] is None
+        assert b"Secret section" not in answer.content

@@ -45,7 +45,7 @@ from wagtail.models import Page, Site
 
 from cms import redirects
 from news.models import NewsPage
-from news.read.selectors import page_by_path, reader_visible
+from news.read.selectors import reader_visible, visible_page_by_path
 from news.serializers import detail_for, visible_news_page
 
 # The same bound as Newsroom's own listings.
@@ -117,6 +117,15 @@ def public_post(request, page_id: int) -> NewsPage | None:
     return post
 
 
+def _parent_for_reader(page: Page) -> None:
+    """Wagtail's page schema shows the parent (treebeard's ``get_parent``, which keeps what
+    it read on the page) whatever its state: a live page under a draft or expired section
+    would show that section's title. A reader gets it only when readers may see it (else
+    ``parent`` is null, as v2's is), read by a statement compiled once per process."""
+    if page.depth > 1:
+        page._cached_parent_obj = visible_page_by_path(page.path[: -page.steplen])
+
+
 def page_detail_keeping_locale(view):
     """Wagtail's page detail view, but the specific page keeps the locale its base row was
     read with (``get_pages_queryset`` selects it; ``Page.specific`` drops it): one query
@@ -127,16 +136,14 @@ def page_detail_keeping_locale(view):
         post = public_post(request, page_id)
         if post is not None:
             detail_for(post, request)
-            # Wagtail's page schema shows the parent (treebeard's get_parent, which keeps
-            # what it read on the page): the same row, read by a compiled statement.
-            parent = page_by_path(post.path[: -post.steplen])
-            if parent is not None:
-                post._cached_parent_obj = parent
+            _parent_for_reader(post)
             return post
         page = get_object_or_404(get_pages_queryset(request), pk=page_id)
         if version == "draft" and request.user.is_authenticated:
             return page.get_latest_revision_as_object()
         specific = page.specific
+        if not request.user.is_authenticated:
+            _parent_for_reader(specific)
         if specific is not page and "locale" in page._state.fields_cache:
             specific.locale = page.locale
         if isinstance(specific, NewsPage):

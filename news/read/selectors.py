@@ -170,20 +170,6 @@ def visible_page_by_path(path: str) -> Page | None:
     return instances(Page, rows, ("locale",))[0] if rows else None
 
 
-def _page_by_path(path: str) -> QuerySet:
-    return Page.objects.filter(path=path).order_by().values_list(*row_fields(Page))
-
-
-_PAGE_BY_PATH = Statement(_page_by_path)
-
-
-def page_by_path(path: str) -> Page | None:
-    """The page (base ``Page``) at tree ``path``, visible or not, as treebeard's
-    ``get_parent`` reads a parent (one statement compiled once per process), or None."""
-    rows = _PAGE_BY_PATH.run(path=path)
-    return instances(Page, rows)[0] if rows else None
-
-
 #: A card's columns, as ``card_values`` and the card statements select them (no model
 #: instances: a card is plain data; ``news.cards``).
 CARD_COLUMNS: tuple[str, ...] = (
