@@ -100,8 +100,10 @@ def copy(number):
         body=source.body.raw_data,
     )
     page.authors = [NewsPageAuthor(person_id=a.person_id) for a in source.authors.all()]
-    index.add_child(instance=page)
+    # Before the save: a cluster's tags are written when the page is (added after, they
+    # stayed in memory: the copies had no tags before 2026-12-04 10:50).
     page.tags.add(*source.tags.names())
+    index.add_child(instance=page)
 with transaction.atomic():
     for number in range({count}):
         copy(number)
