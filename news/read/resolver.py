@@ -32,10 +32,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Model
+from django.urls import NoReverseMatch, reverse
 from wagtail import blocks
 from wagtail.models import Page
+from wagtail.models import pages as wagtail_pages
 from wagtail.rich_text.rewriters import extract_attrs
 
 from news import api_cache
@@ -93,6 +96,8 @@ class Resolver:
         # JSON already built in this render (the same person or logo recurs across cards,
         # quotes and bios): built once, handed out as copies (``memoised``).
         self.built: dict[tuple, dict] = {}
+        # Where Wagtail's serve view starts, reversed once per render (``page_path``).
+        self.serve_prefix: str | None = None
 
     # Noting what is needed ------------------------------------------------------------------
     def want(self, model: type[Model], pk: Any) -> None:
@@ -300,15 +305,52 @@ def memoised(kind: str, pk: Any, extra: Any, build: Callable[[], dict]) -> dict:
     return dict(resolver.built[key])
 
 
+# A path below a site root whose reverse() is the serve prefix followed by the path itself:
+# ASCII slugs (what reverse() leaves unquoted) that Wagtail's serve pattern matches.
+_PLAIN_PATH = re.compile(r"(?:[A-Za-z0-9_\-]+/)*")
+
+
 def page_path(page: Page | None) -> str:
     """The page's path on the frontend, e.g. ``/news/some-post/`` ("" when not routable),
-    relative to the site of the render's request."""
+    relative to the site of the render's request: what Wagtail's ``Page.get_url_parts``
+    gives (``tests/test_page_path.py`` compares them).
+
+    A listing builds a path per card: rather than ``reverse()`` per page (a sixth of a cold
+    listing's CPU), the serve view's prefix is reversed once per render and the page's path
+    below its site root appended, when that path is plain ASCII slugs and the page belongs to
+    one site; anything else (several sites, i18n, Unicode slugs, a page type with its own
+    routing) goes through Wagtail."""
     if page is None:
         return ""
     resolver = active_resolver()
     request = resolver.request if resolver else None
+    sites = page._get_relevant_site_root_paths(request)
+    if not sites:
+        return ""
+    rest = page.url_path[len(sites[0].root_path) :]
+    if (
+        resolver is not None
+        and type(page).get_url_parts is Page.get_url_parts  # no custom routing
+        and not settings.WAGTAIL_I18N_ENABLED
+        and all(site.site_id == sites[0].site_id for site in sites)
+        and _PLAIN_PATH.fullmatch(rest)
+    ):
+        if resolver.serve_prefix is None:
+            resolver.serve_prefix = _serve_prefix()
+        if resolver.serve_prefix:
+            path = resolver.serve_prefix + rest
+            return path if wagtail_pages.WAGTAIL_APPEND_SLASH or path == "/" else path.rstrip("/")
     parts = page.get_url_parts(request=request)
     return parts[2] if parts else ""
+
+
+def _serve_prefix() -> str:
+    """Where Wagtail's serve view starts (the script prefix included); "" when it is not
+    routed (a page path then comes from Wagtail, as for any other case)."""
+    try:
+        return reverse("wagtail_serve", args=("",))
+    except NoReverseMatch:
+        return ""
 
 
 def stream_data(stream_value: Any, *, request: Any = None) -> list[dict]:
