@@ -28,6 +28,12 @@ class NewsConfig(AppConfig):
 
         svg.connect_signals()
 
+        # Each post's kept related posts (news/related_store.py; NewsPage.save keeps them):
+        # forgotten when a snippet many posts share is deleted.
+        from news import related_store
+
+        related_store.connect()
+
         # Wagtail's v3 page schemas: NewsPage's body typed block by block (news.api_fields).
         from news.api_fields import register_v3_body_schema
 

@@ -24,6 +24,8 @@ from news.snippets import NewsCategory, Organisation, Person  # noqa: F401 (mode
 from news.webhooks.models import DeliveryLog  # noqa: F401 (registers the model)
 
 WORDS_PER_MINUTE = 230
+# A save touching only other fields leaves every related-post ranking as it was.
+RANKED_FIELDS = frozenset({"date", "category", "category_id"})
 
 
 class NewsIndexPage(PreviewTokenMixin, Page):
@@ -229,4 +231,48 @@ class NewsPage(PreviewTokenMixin, Page):
         validated_in_full = kwargs.get("clean", True) and self.live
         if update_fields is None and not validated_in_full:
             self.refresh_derived_fields()
-        return super().save(*args, **kwargs)
+        result = super().save(*args, **kwargs)
+        # After the cluster's rows (mentions, tags, authors) are written by the save above.
+        if update_fields is None or RANKED_FIELDS.intersection(update_fields):
+            from news.related_store import post_changed
+
+            post_changed(self.pk)
+        return result
+
+
+class RelatedPostList(models.Model):
+    """A post's best related posts are kept (``RelatedPostEntry``, news.related_store).
+
+    ``threshold`` is the sort key (``news.related_store.sort_key``) every post *not* in the
+    list ranks below; null when the list holds every post that shares anything with it."""
+
+    page = models.OneToOneField(
+        NewsPage, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    threshold = models.CharField(max_length=80, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "related-post list"
+
+    def __str__(self) -> str:
+        return f"related posts of {self.page_id}"
+
+
+class RelatedPostEntry(models.Model):
+    """One post of a post's kept related posts, with what the ranking sorts it by."""
+
+    page = models.ForeignKey(NewsPage, on_delete=models.CASCADE, related_name="+")
+    related = models.ForeignKey(NewsPage, on_delete=models.CASCADE, related_name="+")
+    # news.related_store.sort_key: what the two posts share, then the related post's date
+    # and id, as digits (the ranking's order in Python and SQL alike).
+    sort_key = models.CharField(max_length=80)
+
+    class Meta:
+        verbose_name = "related-post entry"
+        constraints = [
+            models.UniqueConstraint(fields=["page", "related"], name="news_related_entry_unique")
+        ]
+        indexes = [models.Index(fields=["related"], name="news_related_entry_rel_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.related_id} related to {self.page_id}"

@@ -36,7 +36,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Now
 
-from news.models import NewsPage, NewsPageTag
+from news.models import NewsPage, NewsPageTag, RelatedPostEntry, RelatedPostList
 from news.read.selectors import card_values, news_queryset
 from news.read.statements import Statement
 
@@ -139,14 +139,13 @@ def _visible_candidates(page_id: int, category_id: int | None = None) -> QuerySe
     return card_values(news_queryset(now=Now()).exclude(pk=page_id).order_by())
 
 
-def _ranked(sql: str, params: list, values: dict) -> tuple[str, list]:
-    """The ranking around the visible candidates' statement ``sql``: one aggregate over the
-    mention and tag tables counts, per post, what it shares with the post (its own rows read
-    through an index on the post), and only the posts found there are checked for visibility
-    and sorted. As ``related_queryset`` orders them (``tests/test_related_posts.py`` compares
-    the two): mentions shared, tags shared, same category, then newest first."""
+def shares_sql(page_id: object, category_id: object | None) -> tuple[str, list]:
+    """SQL selecting ``(related_id, mentions, tags)`` for every post that shares anything
+    with post ``page_id`` (the post itself included), whatever its state: one aggregate over
+    the mention and tag tables (the post's own rows read through an index on the post, the
+    others' through the covering indexes of migration 0008), the posts of category
+    ``category_id`` (when not None) with 0 and 0."""
     quote = connection.ops.quote_name
-    page_id, category_id = values["page_id"], values.get("category_id")
 
     def shared(model, page_field: str, field: str, mentions: int, tags: int) -> tuple[str, list]:
         table = quote(model._meta.db_table)
@@ -164,8 +163,6 @@ def _ranked(sql: str, params: list, values: dict) -> tuple[str, list]:
         shared(PersonMention, "newspage_id", "person_id", 1, 0),
         shared(NewsPageTag, "content_object_id", "tag_id", 0, 1),
     ]
-    order_params: list = []
-    same_category = ""
     if category_id is not None:
         news_table = quote(NewsPage._meta.db_table)
         category = quote(NewsPage._meta.get_field("category").column)
@@ -176,13 +173,31 @@ def _ranked(sql: str, params: list, values: dict) -> tuple[str, list]:
                 [category_id],
             )
         )
+    union = " UNION ALL ".join(part for part, _ in parts)
+    params = [param for _, part_params in parts for param in part_params]
+    return (
+        "SELECT related_id, SUM(mentions) AS mentions, SUM(tags) AS tags "
+        f"FROM ({union}) shares GROUP BY related_id",
+        params,
+    )
+
+
+def _ranked(sql: str, params: list, values: dict) -> tuple[str, list]:
+    """The ranking around the visible candidates' statement ``sql``: one aggregate over the
+    mention and tag tables counts, per post, what it shares with the post (its own rows read
+    through an index on the post), and only the posts found there are checked for visibility
+    and sorted. As ``related_queryset`` orders them (``tests/test_related_posts.py`` compares
+    the two): mentions shared, tags shared, same category, then newest first."""
+    quote = connection.ops.quote_name
+    page_id, category_id = values["page_id"], values.get("category_id")
+    shares, union_params = shares_sql(page_id, category_id)
+    order_params: list = []
+    same_category = ""
+    if category_id is not None:
         same_category = f", CASE WHEN v.{quote('category_id')} = %s THEN 1 ELSE 0 END DESC"
         order_params = [category_id]
-    union = " UNION ALL ".join(part for part, _ in parts)
-    union_params = [param for _, part_params in parts for param in part_params]
     ranked = (
-        "SELECT v.* FROM (SELECT related_id, SUM(mentions) AS mentions, SUM(tags) AS tags "
-        f"FROM ({union}) shares GROUP BY related_id) r INNER JOIN ({sql}) v "
+        f"SELECT v.* FROM ({shares}) r INNER JOIN ({sql}) v "
         f"ON v.{quote('pk')} = r.related_id "
         f"ORDER BY r.mentions DESC, r.tags DESC{same_category}, "
         f"v.{quote('date')} DESC, v.{quote('pk')} DESC LIMIT {RELATED_POSTS}"
@@ -196,9 +211,36 @@ def _ranked(sql: str, params: list, values: dict) -> tuple[str, list]:
 RANKED_CARD_ROWS = Statement(_visible_candidates, around=_ranked)
 
 
+def _kept(sql: str, params: list, values: dict) -> tuple[str, list]:
+    """The best visible posts among the post's kept related posts (``news.related_store``),
+    around the visible candidates' statement ``sql``, and in a last column whether the list
+    holds every post that shares anything with it (1), not all (0) or is not kept (NULL)."""
+    quote = connection.ops.quote_name
+    page_id = values["page_id"]
+    entries = quote(RelatedPostEntry._meta.db_table)
+    lists = quote(RelatedPostList._meta.db_table)
+    kept = (
+        f"SELECT v.*, (SELECT CASE WHEN l.threshold IS NULL THEN 1 ELSE 0 END FROM {lists} l "
+        f"WHERE l.page_id = e.page_id) AS complete FROM {entries} e "
+        f"INNER JOIN ({sql}) v ON v.{quote('pk')} = e.related_id "
+        f"WHERE e.page_id = %s ORDER BY e.sort_key DESC LIMIT {RELATED_POSTS}"
+    )
+    return kept, [*params, page_id]
+
+
+KEPT_CARD_ROWS = Statement(_visible_candidates, around=_kept)
+
+
 def related_card_rows(page: NewsPage) -> list[tuple]:
-    """``page``'s related posts, best first, as card rows (``CARD_COLUMNS``; one query)."""
+    """``page``'s related posts, best first, as card rows (``CARD_COLUMNS``).
+
+    A stored post's come from its kept list (one query); the ranking runs only when fewer
+    than ``RELATED_POSTS`` kept ones are visible and the list does not hold every candidate,
+    or when the post has no list (kept lists forgotten after a snippet was deleted)."""
     if _stored(page):
+        rows = KEPT_CARD_ROWS.run(page_id=page.pk)
+        if len(rows) == RELATED_POSTS or (rows and rows[0][-1] == 1):
+            return [row[:-1] for row in rows]
         if page.category_id is None:
             return RANKED_CARD_ROWS.run(page_id=page.pk)
         return RANKED_CARD_ROWS.run(page_id=page.pk, category_id=page.category_id)
