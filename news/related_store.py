@@ -56,11 +56,17 @@ def post_changed(page_id: int) -> None:
     transaction: a rolled-back save leaves the lists as they were)."""
     from news.related import shares_sql
 
-    with transaction.atomic():
+    # No savepoint of its own: inside a save's transaction a failure here fails the save.
+    with transaction.atomic(savepoint=False):
         _lock()
         posts = _posts()
         if page_id not in posts:
             return
+        # A post with no list is in no other list either (lists are made with the post's
+        # own, and forgotten all together): a new post has nothing to take out.
+        if RelatedPostList.objects.filter(page_id=page_id).delete()[0]:
+            RelatedPostEntry.objects.filter(page_id=page_id).delete()
+            RelatedPostEntry.objects.filter(related_id=page_id).delete()
         date, category_id = posts[page_id]
         sql, params = shares_sql(page_id, category_id)
         with connection.cursor() as cursor:
@@ -77,15 +83,17 @@ def post_changed(page_id: int) -> None:
             ),
             reverse=True,
         )
-        RelatedPostEntry.objects.filter(page_id=page_id).delete()
         kept = keyed[:KEEP]
-        RelatedPostEntry.objects.bulk_create(
-            RelatedPostEntry(page_id=page_id, related_id=other, sort_key=key) for key, other in kept
-        )
+        if kept:
+            RelatedPostEntry.objects.bulk_create(
+                RelatedPostEntry(page_id=page_id, related_id=other, sort_key=key)
+                for key, other in kept
+            )
         threshold = kept[-1][0] if len(keyed) > KEEP else None
-        RelatedPostList.objects.update_or_create(page_id=page_id, defaults={"threshold": threshold})
+        RelatedPostList.objects.create(page_id=page_id, threshold=threshold)
+        if not shares:
+            return
         # Its place in the others' lists.
-        RelatedPostEntry.objects.filter(related_id=page_id).delete()
         others = {other for other, _m, _t in shares}
         thresholds = dict(
             RelatedPostList.objects.filter(page_id__in=others).values_list("page_id", "threshold")
@@ -97,8 +105,9 @@ def post_changed(page_id: int) -> None:
             key = sort_key(m, t, _same(posts[other][1], category_id), date, page_id)
             if thresholds[other] is None or key > thresholds[other]:
                 entries.append(RelatedPostEntry(page_id=other, related_id=page_id, sort_key=key))
-        RelatedPostEntry.objects.bulk_create(entries)
-        _trim(entry.page_id for entry in entries)
+        if entries:
+            RelatedPostEntry.objects.bulk_create(entries)
+            _trim(entry.page_id for entry in entries)
 
 
 def rank_all() -> int:
