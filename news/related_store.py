@@ -54,8 +54,6 @@ def sort_key(
 def post_changed(page_id: int) -> None:
     """Rank post ``page_id``'s list anew and move it in the others' (inside the caller's
     transaction: a rolled-back save leaves the lists as they were)."""
-    from news.related import shares_sql
-
     # No savepoint of its own: inside a save's transaction a failure here fails the save.
     with transaction.atomic(savepoint=False):
         _lock()
@@ -68,29 +66,7 @@ def post_changed(page_id: int) -> None:
             RelatedPostEntry.objects.filter(page_id=page_id).delete()
             RelatedPostEntry.objects.filter(related_id=page_id).delete()
         date, category_id = posts[page_id]
-        sql, params = shares_sql(page_id, category_id)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            shares = [row for row in cursor.fetchall() if row[0] != page_id and row[0] in posts]
-        # Its own list.
-        keyed = sorted(
-            (
-                (
-                    sort_key(m, t, _same(category_id, posts[other][1]), posts[other][0], other),
-                    other,
-                )
-                for other, m, t in shares
-            ),
-            reverse=True,
-        )
-        kept = keyed[:KEEP]
-        if kept:
-            RelatedPostEntry.objects.bulk_create(
-                RelatedPostEntry(page_id=page_id, related_id=other, sort_key=key)
-                for key, other in kept
-            )
-        threshold = kept[-1][0] if len(keyed) > KEEP else None
-        RelatedPostList.objects.create(page_id=page_id, threshold=threshold)
+        shares = _keep_own_list(page_id, posts)
         if not shares:
             return
         # Its place in the others' lists.
@@ -112,36 +88,12 @@ def post_changed(page_id: int) -> None:
 
 def rank_all() -> int:
     """Rank every post's list anew (after a migration or ``forget_all``); returns how many."""
-    from news.related import shares_sql
-
     with transaction.atomic():
         _lock()
-        RelatedPostEntry.objects.all().delete()
-        RelatedPostList.objects.all().delete()
+        _forget()
         posts = _posts()
-        for page_id, (_date, category_id) in posts.items():
-            sql, params = shares_sql(page_id, category_id)
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                shares = cursor.fetchall()
-            keyed = sorted(
-                (
-                    (
-                        sort_key(m, t, _same(category_id, posts[o][1]), posts[o][0], o),
-                        o,
-                    )
-                    for o, m, t in shares
-                    if o != page_id and o in posts
-                ),
-                reverse=True,
-            )
-            kept = keyed[:KEEP]
-            RelatedPostEntry.objects.bulk_create(
-                RelatedPostEntry(page_id=page_id, related_id=o, sort_key=key) for key, o in kept
-            )
-            RelatedPostList.objects.create(
-                page_id=page_id, threshold=kept[-1][0] if len(keyed) > KEEP else None
-            )
+        for page_id in posts:
+            _keep_own_list(page_id, posts)
         return len(posts)
 
 
@@ -151,8 +103,39 @@ def forget_all(**kwargs) -> None:
     ``rank_related_posts`` or each post's next save keeps them again."""
     with transaction.atomic():
         _lock()
-        RelatedPostEntry.objects.all().delete()
-        RelatedPostList.objects.all().delete()
+        _forget()
+
+
+def _forget() -> None:
+    RelatedPostEntry.objects.all().delete()
+    RelatedPostList.objects.all().delete()
+
+
+def _keep_own_list(page_id: int, posts: dict) -> list[tuple]:
+    """Keep post ``page_id``'s best ``KEEP`` candidates and its threshold (it has no list
+    yet); returns what it shares with each other post, as ``(other id, mentions, tags)``."""
+    from news.related import shares_sql
+
+    category_id = posts[page_id][1]
+    sql, params = shares_sql(page_id, category_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        shares = [row for row in cursor.fetchall() if row[0] != page_id and row[0] in posts]
+    keyed = sorted(
+        (
+            (sort_key(m, t, _same(category_id, posts[other][1]), posts[other][0], other), other)
+            for other, m, t in shares
+        ),
+        reverse=True,
+    )
+    kept = keyed[:KEEP]
+    if kept:
+        RelatedPostEntry.objects.bulk_create(
+            RelatedPostEntry(page_id=page_id, related_id=other, sort_key=key) for key, other in kept
+        )
+    threshold = kept[-1][0] if len(keyed) > KEEP else None
+    RelatedPostList.objects.create(page_id=page_id, threshold=threshold)
+    return shares
 
 
 def _same(category_id: int | None, other_category_id: int | None) -> bool:
