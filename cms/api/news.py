@@ -11,10 +11,11 @@ only choose *which* pages, check parameters, and go through ``public_response`` 
 from __future__ import annotations
 
 import functools
+import hashlib
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Window
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Now
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router
@@ -109,9 +110,12 @@ def _filtered_news(filters: dict[str, Any], now: Any = None):
 
 @functools.lru_cache(maxsize=512)
 def _listing_statement(vendor: str, filters: tuple, ordering: str) -> tuple[str, tuple]:
-    """SQL and parameters for one page of the listing: rows of (id, total), the total as a
-    window count (one query instead of a COUNT and a SELECT), then ``LIMIT %s OFFSET %s``;
-    cards then come from the card cache, only missing ones are read and built.
+    """SQL and parameters for the ids of one page of the listing (``LIMIT %s OFFSET %s``
+    appended); cards then come from the card cache, only missing ones are read and built.
+
+    Newest or oldest first, the database walks the posts' date index and stops after the
+    page (``news_post_date_idx``). The total is not counted here: a window count would read
+    every visible post for each page (``_listing_total``).
 
     Built against the database's clock (``Now()``), with the page's bounds as parameters, the
     statement is a pure function of the filters, the ordering and the schema, so each
@@ -119,14 +123,42 @@ def _listing_statement(vendor: str, filters: tuple, ordering: str) -> tuple[str,
     than running it.
     """
     queryset = _filtered_news(dict(filters), now=Now()).order_by(*ORDER_BY[ordering])
-    rows = queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")
-    sql, params = rows.query.sql_with_params()
-    # The same clause on SQLite and PostgreSQL (the window counts before the limit applies).
+    sql, params = queryset.values_list("pk").query.sql_with_params()
+    # The same clause on SQLite and PostgreSQL.
     return f"{sql} LIMIT %s OFFSET %s", tuple(params)
 
 
-def _listing_count(filters: tuple) -> int:
-    return _filtered_news(dict(filters)).count()
+@functools.lru_cache(maxsize=512)
+def _count_statement(vendor: str, filters: tuple) -> tuple[str, tuple]:
+    """SQL and parameters counting the posts that pass ``filters`` (compiled once, as above)."""
+    queryset = _filtered_news(dict(filters), now=Now()).order_by()
+    sql, params = queryset.values("pk").query.sql_with_params()
+    return f"SELECT COUNT(*) FROM ({sql}) counted", tuple(params)
+
+
+def _listing_total(
+    request: HttpRequest, filters: tuple, found: int, limit: int, offset: int
+) -> int:
+    """How many posts pass ``filters``, for a page that found ``found`` of them.
+
+    A short page that is not empty is the last one: its end is the total. Otherwise the
+    count is read once per content generation and filters (every change that can add, remove
+    or re-file a post makes a new generation, in every process) and kept in the shared row
+    cache, so the other pages of a listing do not count again.
+    """
+    if 0 < found < limit or (found == 0 and offset == 0):
+        return offset + found
+    generation = api_cache.current_generation(request)
+    label = "news.listing.count:" + hashlib.sha256(repr(filters).encode()).hexdigest()[:20]
+    cached, _absent = api_cache.get_rows(generation, label, [0])
+    if 0 in cached:
+        return cached[0]
+    sql, params = _count_statement(connection.vendor, filters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (total,) = cursor.fetchone()
+    api_cache.set_rows(generation, label, {0: total})
+    return total
 
 
 @router.get(
@@ -152,9 +184,8 @@ def news_list(
         with connection.cursor() as cursor:
             cursor.execute(sql, (*params, limit, offset))
             rows = cursor.fetchall()
-        page_ids = [pk for pk, _ in rows]
-        # Past the end there is no row to carry the total.
-        count = rows[0][1] if rows else (_listing_count(checked) if offset else 0)
+        page_ids = [pk for (pk,) in rows]
+        count = _listing_total(request, checked, len(page_ids), limit, offset)
         return json_result(
             {
                 "count": count,
