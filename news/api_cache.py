@@ -45,6 +45,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from news import shared_generation
+from news.read import near_cache
+from news.read.statements import statement_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +166,7 @@ def _select_versions(tags: Iterable[str]) -> tuple[tuple | None, dict[str, int]]
         marks = ", ".join(["%s"] * len(tags))
         sql += f" UNION ALL SELECT tag, version, NULL, NULL FROM {versions} WHERE tag IN ({marks})"
         params += tags
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     row, found = None, {}
@@ -218,7 +220,7 @@ def read_versions_and_entry(
     """
     # ``pages`` too: with ``site``, what news.read.sites keys its per-process copy by.
     tags = frozenset((SITE_TAG, PAGES_TAG, *tags))
-    shared = shared_generation.enabled(_cache_alias())
+    shared = shared_generation.enabled(cache_alias())
     found = None
     if shared:
         entry_keys = [_cache_key(key)] if key is not None else []
@@ -304,7 +306,7 @@ def bump(tags: Iterable[str], reason: str) -> str:
     tags = sorted({tag[:100] for tag in tags})
     next_expiry = _next_expiry()
     reason = (reason or "")[:200]
-    shared = shared_generation.enabled(_cache_alias())
+    shared = shared_generation.enabled(cache_alias())
     with transaction.atomic():
         if shared:
             shared_generation.mark_pending(response_cache())
@@ -371,12 +373,17 @@ class CachedResponse:
     related: tuple[tuple[int, int | None, tuple[int, ...]], ...] = ()
 
 
-def _cache_alias() -> str:
+def cache_is_shared() -> bool:
+    """Whether the answer cache is shared by processes (and the generation kept in it)."""
+    return shared_generation.enabled(cache_alias())
+
+
+def cache_alias() -> str:
     return getattr(settings, "NEWSROOM_API_CACHE_ALIAS", "default")
 
 
 def response_cache():
-    return caches[_cache_alias()]
+    return caches[cache_alias()]
 
 
 def request_key(request: Any) -> str:
@@ -440,7 +447,7 @@ def store_versions(
             return None
         versions.update(found)
     stored = {tag: versions[tag] for tag in tags}
-    if generation is not None and shared_generation.enabled(_cache_alias()):
+    if generation is not None and shared_generation.enabled(cache_alias()):
         # All read at that generation: the next request for this answer needs no query. The
         # memo is keyed as ``read_versions_and_entry`` looks it up (``pages`` always read).
         memo_tags = tags | {PAGES_TAG}
@@ -471,7 +478,7 @@ def get_rows(generation: str, label: str, ids: Iterable[int]) -> tuple[dict[int,
     if not keys:
         return {}, set()
     try:
-        found = response_cache().get_many(list(keys))
+        found = near_cache.get_many(cache_alias(), keys)
     except Exception:  # a cache outage degrades to reading the database
         logger.warning("row cache read failed", exc_info=True)
         return {}, set()
@@ -491,7 +498,9 @@ def set_rows(generation: str, label: str, rows: dict[int, Any], absent: Iterable
     if not values:
         return
     try:
-        response_cache().set_many(values, getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600))
+        near_cache.set_many(
+            cache_alias(), values, getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
+        )
     except Exception:
         logger.warning("row cache write failed", exc_info=True)
 

@@ -23,6 +23,7 @@ from django.conf import settings
 from wagtail.models import Page
 
 from news import api_cache
+from news.read import near_cache
 from news.read.images import image_data
 from news.read.people import person_data
 from news.read.resolver import Resolver, page_path
@@ -239,7 +240,7 @@ def card_cache_get(keys: dict[int, str] | None) -> dict[int, dict[str, Any]]:
     if not keys:
         return {}
     try:
-        found = api_cache.response_cache().get_many(list(keys.values()))
+        found = near_cache.get_many(api_cache.cache_alias(), keys.values())
     except Exception:  # a cache outage degrades to building the cards
         logger.warning("card cache read failed", exc_info=True)
         return {}
@@ -260,8 +261,8 @@ def card_cache_set(
     if not entries:
         return
     try:
-        api_cache.response_cache().set_many(
-            entries, getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
+        near_cache.set_many(
+            api_cache.cache_alias(), entries, getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
         )
     except Exception:
         logger.warning("card cache write failed", exc_info=True)

@@ -32,6 +32,7 @@ from news.cards import (
     want_card_images,
 )
 from news.models import NewsPage
+from news.read import near_cache
 from news.read.images import related_image, social_image_data
 from news.read.resolver import Resolver, page_path, resolving
 from news.read.richtext import rich_text_html
@@ -133,7 +134,7 @@ def _cached_related(page: NewsPage, request) -> tuple[list[int], list[tuple] | N
     generation = request._newsroom_generation
     key = f"newsroom:related:{generation}:{page.pk}:{page.category_id}:{RELATED_POSTS}"
     try:
-        related_ids = api_cache.response_cache().get(key)
+        related_ids = near_cache.get_many(api_cache.cache_alias(), [key]).get(key)
     except Exception:
         logger.warning("related posts cache read failed", exc_info=True)
         related_ids = None
@@ -144,8 +145,10 @@ def _cached_related(page: NewsPage, request) -> tuple[list[int], list[tuple] | N
     related_ids = [row[0] for row in rows]
     api_cache.depends_on_related(page.pk, page.category_id, related_ids)
     try:
-        api_cache.response_cache().set(
-            key, related_ids, getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
+        near_cache.set_many(
+            api_cache.cache_alias(),
+            {key: related_ids},
+            getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600),
         )
     except Exception:
         logger.warning("related posts cache write failed", exc_info=True)

@@ -105,8 +105,11 @@ def _fresh_caches():
     """Each test starts with empty caches: test databases roll back, caches do not."""
     from django.core.cache import caches
 
+    from news.read import near_cache
+
     for cache in caches.all():
         cache.clear()
+    near_cache.clear()
     yield
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from cms.settings.database import DEFAULT_CONN_MAX_AGE, default_database
+from cms.settings.database import DEFAULT_CONN_MAX_AGE, PREPARE_THRESHOLD, default_database
 
 
 def test_defaults_keep_connections_and_check_them(monkeypatch, tmp_path):
@@ -23,10 +23,18 @@ def test_defaults_keep_connections_and_check_them(monkeypatch, tmp_path):
 def test_postgres_gets_the_same_lifetime_and_a_connect_timeout(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgres://newsroom@db.example:5432/newsroom")
     monkeypatch.delenv("DB_CONN_MAX_AGE", raising=False)
+    monkeypatch.delenv("DB_PREPARED_STATEMENTS", raising=False)
     database = default_database(tmp_path / "unused.sqlite3")
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (600, True)
-    assert database["OPTIONS"] == {"connect_timeout": 3}
+    # Prepared statements for the API's compiled statements (tests/test_prepared_statements.py)
+    assert database["OPTIONS"] == {"connect_timeout": 3, "prepare_threshold": PREPARE_THRESHOLD}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://newsroom@db.example:5432/newsroom")
+    monkeypatch.setenv("DB_PREPARED_STATEMENTS", "false")
+    assert "prepare_threshold" not in default_database(tmp_path / "unused.sqlite3")["OPTIONS"]
 
 
 def test_zero_gives_a_connection_per_request(monkeypatch, tmp_path):

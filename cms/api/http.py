@@ -270,10 +270,15 @@ def cached_answer(
     passed on as it is, never cached."""
     key = api_cache.request_key(request)
     bypass = _bypass_cache(request)
-    entry = None
+    entry, looked_up = None, False
     tags = known_tags.get(key)
     if tags is None and not bypass:
-        entry = api_cache.get_cached(key)
+        if api_cache.cache_is_shared():
+            # The entry with the generation, in one round trip: most such keys are new.
+            entry = _versions_and_entry(request, key, ())[1]
+        else:
+            entry = api_cache.get_cached(key)
+        looked_up = True
         tags = tuple(tag for tag, _ in entry.versions) if entry is not None else ()
         if tags:
             # An answer another process stored: this one takes the fast path next time.
@@ -284,7 +289,8 @@ def cached_answer(
         if if_none_match(request, etag):
             return _finish(HttpResponse(status=304), etag)
     if not bypass:
-        entry = entry if entry is not None else api_cache.get_cached(key)
+        if not looked_up:
+            entry = api_cache.get_cached(key)
         if _valid(request, entry, versions):
             return _respond(entry, api_cache.etag_for(key, entry.versions), "hit")
 

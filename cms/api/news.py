@@ -30,7 +30,7 @@ from news.feeds import FEED_FORMATS, render_feed
 from news.models import NewsPage, NewsPageTag
 from news.read.resolver import page_path
 from news.read.selectors import news_queryset, reader_visible, with_card_prefetches
-from news.read.statements import Statement
+from news.read.statements import Statement, statement_cursor
 from news.serializers import cards_for_ids, page_detail, visible_news_page
 from search.filters import FILTER_PARAMS, ParamError, parse_filters
 
@@ -154,7 +154,7 @@ def _listing_total(
     if 0 in cached:
         return cached[0]
     sql, params = _count_statement(connection.vendor, filters)
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(sql, params)
         (total,) = cursor.fetchone()
     api_cache.set_rows(generation, label, {0: total})
@@ -181,7 +181,7 @@ def news_list(
         except ParamError as error:
             raise ProblemError(400, str(error), error.problem_errors()) from None
         sql, params = _listing_statement(connection.vendor, checked, ordering)
-        with connection.cursor() as cursor:
+        with statement_cursor() as cursor:
             cursor.execute(sql, (*params, limit, offset))
             rows = cursor.fetchall()
         page_ids = [pk for (pk,) in rows]

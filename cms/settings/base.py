@@ -325,6 +325,9 @@ NEWSROOM_API_CACHE_TIMEOUT = env_int("NEWSROOM_API_CACHE_TIMEOUT", 3600)
 # Off: every public answer is rendered again (its sub-caches are still used); for measuring
 # and testing renders, never needed in production.
 NEWSROOM_API_RESPONSE_CACHE = env_bool("NEWSROOM_API_RESPONSE_CACHE", True)
+# With a shared cache (Redis): bytes of each process's copy of the entries whose key names
+# what they hold (news.read.near_cache); 0 turns the copy off.
+NEWSROOM_NEAR_CACHE_BYTES = env_int("NEWSROOM_NEAR_CACHE_BYTES", 16 * 1024 * 1024)
 
 WAGTAIL_HEADLESS_PREVIEW = {
     "CLIENT_URLS": {

@@ -15,10 +15,13 @@ from typing import Any
 
 import dj_database_url
 
-from cms.env import env_int, env_str
+from cms.env import env_bool, env_int, env_str
 
 # Seconds a connection is kept between requests (0: a new connection for every request).
 DEFAULT_CONN_MAX_AGE = 600
+
+# Runs of one statement on a connection before psycopg prepares it (psycopg's own default).
+PREPARE_THRESHOLD = 5
 
 # Run once on each new SQLite connection (and so once per kept connection): WAL lets readers
 # go on while the admin writes; NORMAL syncing is safe with WAL and avoids a disk flush per
@@ -36,6 +39,11 @@ def default_database(sqlite_path: Path) -> dict[str, Any]:
     if "postgresql" in database["ENGINE"]:
         # Fail fast (then 503 JSON) rather than hang when PostgreSQL is unreachable.
         database.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
+        if env_bool("DB_PREPARED_STATEMENTS", True):
+            # psycopg prepares a statement after it ran this many times on a connection; only
+            # the API's compiled statements can be (news.read.statements): Django's own cursor
+            # binds values on the client. Off behind a pooler that cannot keep them.
+            database["OPTIONS"]["prepare_threshold"] = PREPARE_THRESHOLD
     elif database["ENGINE"] == "django.db.backends.sqlite3":
         # The admin's live preview panel and "Preview in new tab" write at the same moment;
         # WAL + IMMEDIATE transactions + a busy timeout keep SQLite from answering "locked".

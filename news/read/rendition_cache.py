@@ -13,9 +13,10 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Model
 from wagtail.images.models import Filter
+
+from news.read import near_cache
 
 # Widths every image is offered in, each in its own format and as WebP.
 RENDITION_WIDTHS = (480, 960, 1600)
@@ -29,6 +30,7 @@ RENDITION_FILTERS = tuple(Filter(spec=spec) for spec in RENDITION_SPECS)
 # Bump when the shape of the cached rendition data changes.
 RENDITION_CACHE_VERSION = 1
 RENDITION_CACHE_TIMEOUT = 7 * 24 * 3600
+ALIAS = "default"  # shared with Wagtail's own rendition cache
 
 
 def cacheable() -> bool:
@@ -67,4 +69,5 @@ def rendition_cache_key(image: Model, kind: str) -> str:
 def remember(image: Model, kind: str, data: Any) -> None:
     """Store ``image``'s rendition data of ``kind`` for every process (when cacheable)."""
     if cacheable():
-        cache.set(rendition_cache_key(image, kind), data, timeout=RENDITION_CACHE_TIMEOUT)
+        key = rendition_cache_key(image, kind)
+        near_cache.set_many(ALIAS, {key: data}, timeout=RENDITION_CACHE_TIMEOUT)

@@ -33,7 +33,6 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Model
 from django.urls import NoReverseMatch, reverse
 from wagtail import blocks
@@ -42,7 +41,7 @@ from wagtail.models import pages as wagtail_pages
 from wagtail.rich_text.rewriters import extract_attrs
 
 from news import api_cache
-from news.read import rendition_cache
+from news.read import near_cache, rendition_cache
 from news.read.selectors import document_model, image_model, referenced_rows, renditions_by_image
 from news.snippets import Organisation, Person
 
@@ -222,7 +221,8 @@ class Resolver:
             keys[rendition_cache.rendition_cache_key(image, "std")] = (image.pk, "std")
             if image.pk in self.social_images:
                 keys[rendition_cache.rendition_cache_key(image, "social")] = (image.pk, "social")
-        found = cache.get_many(list(keys)) if keys and rendition_cache.cacheable() else {}
+        cacheable = keys and rendition_cache.cacheable()
+        found = near_cache.get_many(rendition_cache.ALIAS, keys) if cacheable else {}
         for key, value in found.items():
             pk, kind = keys[key]
             self.cached_renditions.setdefault(pk, {})[kind] = value

@@ -1,0 +1,117 @@
+"""Each process's copy of the shared cache's self-describing entries (news/read/near_cache.py).
+
+A local-memory cache plays the shared one (``NEWSROOM_API_GENERATION_IN_CACHE``, as in
+tests/test_shared_generation.py), wrapped to record which keys reach it: a cold render of a
+second post reads what it shares with the first (its author's row, the organisation, the
+images' rendition data) from the process's copy, never from the shared cache; a change is
+still seen at once (the copy is keyed by the generation); what a caller does to a value it got
+does not reach the next caller; the copy stays within its size; nothing is copied in front of a
+cache that is not shared.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.cache import caches
+
+from cms.api import http
+from news import api_cache
+from news.models import NewsPageAuthor
+from news.read import near_cache
+from tests.conftest import publish_news_page
+
+pytestmark = pytest.mark.django_db
+
+
+class Recorder:
+    """Records the keys asked of the cache's ``get_many``; the real cache answers."""
+
+    def __init__(self, cache):
+        self.cache, self.asked = cache, []
+
+    def __getattr__(self, name):
+        return getattr(self.cache, name)
+
+    def get_many(self, keys, *args, **kwargs):
+        self.asked += list(keys)
+        return self.cache.get_many(keys, *args, **kwargs)
+
+
+@pytest.fixture
+def shared(settings, monkeypatch):
+    settings.NEWSROOM_API_GENERATION_IN_CACHE = True
+    api_cache._memo.entries.clear()
+    http.known_tags.tags.clear()
+    recorder = Recorder(caches["default"])
+    monkeypatch.setitem(caches._connections.__dict__, "default", recorder)
+    assert caches["default"] is recorder
+    yield recorder
+    api_cache._memo.entries.clear()
+    http.known_tags.tags.clear()
+
+
+def make_post(news_index, person, title):
+    return publish_news_page(
+        news_index,
+        title=title,
+        authors=[NewsPageAuthor(person=person)],
+        body=json.dumps([{"type": "bio", "value": {"person": person.pk, "heading": ""}}]),
+    )
+
+
+def test_a_second_cold_render_reads_what_posts_share_from_the_copy(
+    client, shared, news_index, person
+):
+    first, second = make_post(news_index, person, "First"), make_post(news_index, person, "Second")
+    assert client.get(f"/api/v3/news/{first.pk}/")["X-Cache"] == "miss"
+    shared.asked.clear()
+    answer = client.get(f"/api/v3/news/{second.pk}/")
+    assert answer["X-Cache"] == "miss"
+    assert answer.json()["body"][0]["value"]["person"]["name"] == "Ada Example"
+    rows = [key for key in shared.asked if ":row:" in key]
+    assert not [key for key in rows if "news.person" in key or "news.organisation" in key]
+    assert not [key for key in rows if "wagtailimages" in key]
+    assert not [key for key in shared.asked if "newsroom:rendition:" in key]
+
+
+def test_a_change_is_seen_at_once(client, shared, news_index, person):
+    first, second = make_post(news_index, person, "First"), make_post(news_index, person, "Second")
+    client.get(f"/api/v3/news/{first.pk}/")
+    person.name = "Ada Renamed"
+    person.save_revision().publish()
+    body = client.get(f"/api/v3/news/{second.pk}/").json()["body"]
+    assert body[0]["value"]["person"]["name"] == "Ada Renamed"
+    assert client.get(f"/api/v3/news/{first.pk}/").json()["body"][0]["value"]["person"]["name"] == (
+        "Ada Renamed"
+    )
+
+
+def test_what_a_caller_changes_does_not_reach_the_next_caller(shared):
+    near_cache.set_many("default", {"newsroom:test:card": {"title": "Kept"}}, 60)
+    got = near_cache.get_many("default", ["newsroom:test:card"])["newsroom:test:card"]
+    got["title"] = "Changed by a caller"
+    again = near_cache.get_many("default", ["newsroom:test:card"])
+    assert again == {"newsroom:test:card": {"title": "Kept"}}
+    assert "newsroom:test:card" not in shared.asked  # answered by the copy
+
+
+def test_the_copy_stays_within_its_size_and_falls_back_to_the_shared_cache(shared, settings):
+    settings.NEWSROOM_NEAR_CACHE_BYTES = 4000
+    near_cache.clear()
+    values = {f"newsroom:test:{n}": "x" * 500 for n in range(40)}
+    near_cache.set_many("default", values, 60)
+    copy = near_cache._copy()
+    assert copy.currsize <= 4000 and 0 < len(copy) < 40
+    assert "newsroom:test:39" in copy and "newsroom:test:0" not in copy  # least recent go
+    assert near_cache.get_many("default", list(values)) == values  # the rest from the cache
+    assert "newsroom:test:0" in shared.asked and "newsroom:test:39" not in shared.asked
+
+
+def test_nothing_is_copied_in_front_of_a_cache_that_is_not_shared(settings):
+    settings.NEWSROOM_API_GENERATION_IN_CACHE = False
+    near_cache.set_many("default", {"newsroom:test:local": 1}, 60)
+    assert not near_cache.active("default")
+    assert "newsroom:test:local" not in near_cache._copy()
+    assert near_cache.get_many("default", ["newsroom:test:local"]) == {"newsroom:test:local": 1}
