@@ -18,3 +18,21 @@ max_requests_jitter = 500
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker) -> None:
+    """Once a worker has loaded the application: load the URLconf too, then move everything
+    loaded so far out of the garbage collector's sight (``gc.freeze``).
+
+    A worker holds some 200,000 objects that live as long as it does (Django, Wagtail, the
+    URLconf and the API's modules). A full collection visits every one of them: 70–90 ms
+    idle, 300–400 ms measured under load, a pause in the middle of whatever request
+    triggered it. Frozen, they are never visited again; collections see only what requests
+    allocate."""
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports every view module now, not at request 1)
+    gc.collect()
+    gc.freeze()
