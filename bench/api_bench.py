@@ -475,9 +475,7 @@ def main() -> int:
     parser.add_argument(
         "--warm", type=int, default=12, help="untimed cold requests per detail endpoint first"
     )
-    parser.add_argument(
-        "--warm-listings", type=int, default=12, help="untimed cold listings first"
-    )
+    parser.add_argument("--warm-listings", type=int, default=12, help="untimed cold listings first")
     parser.add_argument(
         "--site-posts",
         type=int,
