@@ -127,6 +127,20 @@ def cards_for_ids(page_ids: Sequence[int], *, request=None) -> list[dict[str, An
     return [cards[pk] for pk in page_ids if pk in cards]
 
 
+def cards_for_rows(rows: Sequence[tuple], *, request=None) -> list[dict[str, Any]]:
+    """Cards for these visible posts' card rows (``CARD_COLUMNS``, as the listing reads
+    them), in this order: cached ones from the card cache, the rest built from their rows
+    (one statement for what they list)."""
+    page_ids = [row[0] for row in rows]
+    keys = card_cache_keys(page_ids, request)
+    cards = card_cache_get(keys)
+    missing = {row[0]: source_of_row(row) for row in rows if row[0] not in cards}
+    if missing:
+        add_links(missing)
+        cards.update(_cards_of(list(missing.values()), request, keys))
+    return [cards[pk] for pk in page_ids]
+
+
 def _cached_related(page: NewsPage, request) -> tuple[list[int], list[tuple] | None]:
     """The ids of ``page``'s related posts through the cache, keyed like cards by the content
     generation (which every change of a post, its tags, organisations or visibility bumps);

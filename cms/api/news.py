@@ -29,9 +29,9 @@ from news.api_cache import CachedResponse
 from news.feeds import FEED_FORMATS, render_feed
 from news.models import NewsPage, NewsPageTag
 from news.read.resolver import page_path
-from news.read.selectors import news_queryset, reader_visible, with_card_prefetches
-from news.read.statements import Statement, statement_cursor
-from news.serializers import cards_for_ids, page_detail, visible_news_page
+from news.read.selectors import card_values, news_queryset, reader_visible, with_card_prefetches
+from news.read.statements import Statement, compiled_rows_query, convert_rows, statement_cursor
+from news.serializers import cards_for_rows, page_detail, visible_news_page
 from search.filters import FILTER_PARAMS, ParamError, parse_filters
 
 ERRORS = {400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem}
@@ -109,9 +109,10 @@ def _filtered_news(filters: dict[str, Any], now: Any = None):
 
 
 @functools.lru_cache(maxsize=512)
-def _listing_statement(vendor: str, filters: tuple, ordering: str) -> tuple[str, tuple]:
-    """SQL and parameters for the ids of one page of the listing (``LIMIT %s OFFSET %s``
-    appended); cards then come from the card cache, only missing ones are read and built.
+def _listing_statement(vendor: str, filters: tuple, ordering: str) -> tuple[str, tuple, list]:
+    """SQL, parameters and converters for the card rows of one page of the listing
+    (``LIMIT %s OFFSET %s`` appended): the cards missing from the card cache are built from
+    these rows, with no query of their own for them.
 
     Newest or oldest first, the database walks the posts' date index and stops after the
     page (``news_post_date_idx``). The total is not counted here: a window count would read
@@ -123,9 +124,9 @@ def _listing_statement(vendor: str, filters: tuple, ordering: str) -> tuple[str,
     than running it.
     """
     queryset = _filtered_news(dict(filters), now=Now()).order_by(*ORDER_BY[ordering])
-    sql, params = queryset.values_list("pk").query.sql_with_params()
+    sql, params, converters = compiled_rows_query(card_values(queryset))
     # The same clause on SQLite and PostgreSQL.
-    return f"{sql} LIMIT %s OFFSET %s", tuple(params)
+    return f"{sql} LIMIT %s OFFSET %s", params, converters
 
 
 @functools.lru_cache(maxsize=512)
@@ -180,18 +181,18 @@ def news_list(
             checked = tuple(parse_filters(request.GET).items())
         except ParamError as error:
             raise ProblemError(400, str(error), error.problem_errors()) from None
-        sql, params = _listing_statement(connection.vendor, checked, ordering)
+        sql, params, converters = _listing_statement(connection.vendor, checked, ordering)
         with statement_cursor() as cursor:
             cursor.execute(sql, (*params, limit, offset))
-            rows = cursor.fetchall()
-        page_ids = [pk for (pk,) in rows]
+            rows = convert_rows(cursor.fetchall(), converters)
+        page_ids = [row[0] for row in rows]
         count = _listing_total(request, checked, len(page_ids), limit, offset)
         return json_result(
             {
                 "count": count,
                 "limit": limit,
                 "offset": offset,
-                "items": cards_for_ids(page_ids, request=request) if page_ids else [],
+                "items": cards_for_rows(rows, request=request) if rows else [],
             }
         )
 

@@ -70,9 +70,7 @@ class Statement:
         with statement_cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        if converters:
-            rows = [_convert(row, converters) for row in rows]
-        return rows
+        return convert_rows(rows, converters)
 
     def _compiled(self, vendor: str, shape: tuple) -> tuple[str, tuple, list]:
         numbers = itertools.count(1)
@@ -103,12 +101,28 @@ class Statement:
         found = {slot for _, slot in template if slot is not None}
         if found != set(slots.values()):  # a value the ORM transformed: it cannot be swapped
             raise ValueError(f"{self.build.__name__}: values not found as SQL parameters")
-        columns = [column for column, _, _ in compiler.select]
-        converters = [
-            (index, functions, column)
-            for index, (functions, column) in compiler.get_converters(columns).items()
-        ]
-        return sql, template, converters
+        return sql, template, _converters(compiler)
+
+
+def compiled_rows_query(queryset: QuerySet) -> tuple[str, tuple, list]:
+    """SQL, parameters and converters of a ``values_list`` queryset, for a caller that keeps
+    them per process and adds SQL of its own (the listing's ``LIMIT``); ``convert_rows``
+    turns its rows into what the ORM would give."""
+    compiler = queryset.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    return sql, tuple(params), _converters(compiler)
+
+
+def convert_rows(rows: list[tuple], converters: list) -> list[tuple]:
+    return [_convert(row, converters) for row in rows] if converters else rows
+
+
+def _converters(compiler) -> list:
+    columns = [column for column, _, _ in compiler.select]
+    return [
+        (index, functions, column)
+        for index, (functions, column) in compiler.get_converters(columns).items()
+    ]
 
 
 def statement_cursor() -> CursorWrapper:
