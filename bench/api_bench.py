@@ -29,12 +29,14 @@ listing of 20 (``/api/v3/news/?limit=20``):
   page of 20 copies per request), so the answer, the page's rows, body and cards are in no
   cache; what posts share (people, organisations, images and their renditions, the site) is
   cached after the first few. ``--warm`` (``--warm-listings``) untimed cold requests on other
-  copies come first (12 of each: about 6 per worker), so that each worker has compiled its
-  statements and psycopg has prepared them (5 runs on a connection) — once per process, not
-  once per publish; then ``--cold`` (``--cold-listings``) timed ones, requested by curl
-  (``--parallel``, as many at a time as wrk's connections: a client in C like wrk, so that the
-  client's own CPU weighs on the shared cores as little as in the other rows), each answer
-  checked to be a 200 ``X-Cache: miss``; the rate is the answers over curl's wall-clock time.
+  copies come first (24 of each: about 12 per worker), so that each worker has compiled its
+  statements, psycopg has prepared them (after 5 runs on a connection) and PostgreSQL has
+  settled on their plans (its first 5 runs of a prepared statement are planned anew) — once
+  per process and kept connection (``DB_CONN_MAX_AGE``, 10 minutes), not once per publish;
+  then ``--cold`` (``--cold-listings``) timed ones, requested by curl (``--parallel``, as
+  many at a time as wrk's connections: a client in C like wrk, so that the client's own CPU
+  weighs on the shared cores as little as in the other rows), each answer checked to be a 200
+  ``X-Cache: miss``; the rate is the answers over curl's wall-clock time.
 - cached: one URL, again and again (``X-Cache: hit``), with wrk;
 - 304: the same URL with its ``If-None-Match``, with wrk.
 
@@ -471,11 +473,11 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cold", type=int, default=120, help="cold requests per detail door")
-    parser.add_argument("--cold-listings", type=int, default=60, help="cold listing requests")
+    parser.add_argument("--cold-listings", type=int, default=48, help="cold listing requests")
     parser.add_argument(
-        "--warm", type=int, default=12, help="untimed cold requests per detail endpoint first"
+        "--warm", type=int, default=24, help="untimed cold requests per detail endpoint first"
     )
-    parser.add_argument("--warm-listings", type=int, default=12, help="untimed cold listings first")
+    parser.add_argument("--warm-listings", type=int, default=24, help="untimed cold listings first")
     parser.add_argument(
         "--site-posts",
         type=int,
