@@ -220,7 +220,7 @@ def read_versions_and_entry(
     """
     # ``pages`` too: with ``site``, what news.read.sites keys its per-process copy by.
     tags = frozenset((SITE_TAG, PAGES_TAG, *tags))
-    shared = shared_generation.enabled(cache_alias())
+    shared = cache_is_shared()
     found = None
     if shared:
         entry_keys = [_cache_key(key)] if key is not None else []
@@ -306,7 +306,7 @@ def bump(tags: Iterable[str], reason: str) -> str:
     tags = sorted({tag[:100] for tag in tags})
     next_expiry = _next_expiry()
     reason = (reason or "")[:200]
-    shared = shared_generation.enabled(cache_alias())
+    shared = cache_is_shared()
     with transaction.atomic():
         if shared:
             shared_generation.mark_pending(response_cache())
@@ -447,7 +447,7 @@ def store_versions(
             return None
         versions.update(found)
     stored = {tag: versions[tag] for tag in tags}
-    if generation is not None and shared_generation.enabled(cache_alias()):
+    if generation is not None and cache_is_shared():
         # All read at that generation: the next request for this answer needs no query. The
         # memo is keyed as ``read_versions_and_entry`` looks it up (``pages`` always read).
         memo_tags = tags | {PAGES_TAG}

@@ -82,7 +82,13 @@ def sources_for_ids(page_ids: Sequence[int]) -> dict[int, CardSource]:
     """Sources of the posts among ``page_ids`` a reader may see (two statements)."""
     if not page_ids:
         return {}
-    sources = {row[0]: source_of_row(row) for row in CARD_ROWS.run(ids=list(page_ids))}
+    return sources_for_rows(CARD_ROWS.run(ids=list(page_ids)))
+
+
+def sources_for_rows(rows: Iterable[tuple]) -> dict[int, CardSource]:
+    """Sources of posts from their card rows (``CARD_COLUMNS``), with what the cards list
+    (one statement)."""
+    sources = {row[0]: source_of_row(row) for row in rows}
     add_links(sources)
     return sources
 

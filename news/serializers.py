@@ -10,7 +10,7 @@ preload, are ``news.read.selectors``'; the pieces of JSON (images, people, rich 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from news.cards import (
     source_of_page,
     source_of_row,
     sources_for_ids,
+    sources_for_rows,
     want_card_images,
 )
 from news.models import NewsPage
@@ -118,27 +119,29 @@ def cards_for_ids(page_ids: Sequence[int], *, request=None) -> list[dict[str, An
     """Cards for these live posts, in this order: cached ones from the card cache, the rest
     read as plain rows (``news.cards``) and built. Posts that are no longer visible to
     readers are left out."""
-    keys = card_cache_keys(page_ids, request)
-    cards = card_cache_get(keys)
-    missing = [pk for pk in page_ids if pk not in cards]
-    if missing:
-        sources = sources_for_ids(missing)
-        cards.update(_cards_of([sources[pk] for pk in missing if pk in sources], request, keys))
-    return [cards[pk] for pk in page_ids if pk in cards]
+    return _cards_for(page_ids, request, sources_for_ids)
 
 
 def cards_for_rows(rows: Sequence[tuple], *, request=None) -> list[dict[str, Any]]:
     """Cards for these visible posts' card rows (``CARD_COLUMNS``, as the listing reads
     them), in this order: cached ones from the card cache, the rest built from their rows
     (one statement for what they list)."""
-    page_ids = [row[0] for row in rows]
+    by_id = {row[0]: row for row in rows}
+    return _cards_for(
+        list(by_id), request, lambda missing: sources_for_rows(by_id[pk] for pk in missing)
+    )
+
+
+def _cards_for(
+    page_ids: Sequence[int], request, sources_of: Callable[[list[int]], dict[int, CardSource]]
+) -> list[dict[str, Any]]:
     keys = card_cache_keys(page_ids, request)
     cards = card_cache_get(keys)
-    missing = {row[0]: source_of_row(row) for row in rows if row[0] not in cards}
+    missing = [pk for pk in page_ids if pk not in cards]
     if missing:
-        add_links(missing)
-        cards.update(_cards_of(list(missing.values()), request, keys))
-    return [cards[pk] for pk in page_ids]
+        sources = sources_of(missing)
+        cards.update(_cards_of([sources[pk] for pk in missing if pk in sources], request, keys))
+    return [cards[pk] for pk in page_ids if pk in cards]
 
 
 def _cached_related(page: NewsPage, request) -> tuple[list[int], list[tuple] | None]:
