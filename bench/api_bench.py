@@ -120,8 +120,9 @@ print(json.dumps({{"source": source.pk, "copies": made, "connections": connectio
 """
 
 
-def bench_environment(workdir: Path) -> tuple[dict, str | None]:
-    """The server's environment (production settings) and the PostgreSQL database to drop."""
+def bench_environment(workdir: Path, existing: str | None = None) -> tuple[dict, str | None]:
+    """The server's environment (production settings) and the PostgreSQL database to drop
+    (``existing``: that database, made by an earlier run, is used as it is)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "NEWSROOM_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="cms.settings.production",
@@ -136,14 +137,17 @@ def bench_environment(workdir: Path) -> tuple[dict, str | None]:
         return env, None
     import psycopg
 
-    database = f"newsroom_bench_{os.getpid()}"
-    server = urlsplit(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(server.replace("postgres://", "postgresql://", 1), autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{database}"')
+    database = existing or f"newsroom_bench_{os.getpid()}"
+    if not existing:
+        server = urlsplit(url)._replace(path="/postgres").geturl()
+        with psycopg.connect(
+            server.replace("postgres://", "postgresql://", 1), autocommit=True
+        ) as c:
+            c.execute(f'CREATE DATABASE "{database}"')
     env["DATABASE_URL"] = urlsplit(url)._replace(path=f"/{database}").geturl()
     if env.get("CACHE_URL") or env.get("REDIS_URL"):
-        env["CACHE_KEY_PREFIX"] = f"bench-{os.getpid()}"
-    return env, database
+        env["CACHE_KEY_PREFIX"] = f"bench-{database}-{os.getpid()}"
+    return env, None if existing else database
 
 
 def drop_database(name: str | None) -> None:

@@ -11,8 +11,12 @@ over every request of a kind, compared with the trivial view (``/api/v3/ping``) 
 same way before and after.
 
 Data: api_bench's own (``migrate`` + ``load_demo`` + copies of the demo's longest post, one
-page each), on the same settings (``cms.settings.production`` as shipped, SQLite, local-memory
-cache). ``--workdir`` keeps the database for the next run (the first build takes minutes).
+page each), on the same settings (``cms.settings.production`` as shipped: SQLite and a
+local-memory cache; with ``DATABASE_URL``/``REDIS_URL`` as for api_bench, PostgreSQL + Redis).
+``--workdir`` keeps the data for the next run (a PostgreSQL database is kept under the name
+saved there; each run takes a new Redis key prefix, so every run starts cold). ``--warm``
+cold requests per door come first (on PostgreSQL give 12: psycopg prepares a statement after
+5 runs). The wall-clock column adds the waits for the database and the cache to the CPU.
 
 Requests go through Django's WSGI handler (every middleware, the request signals), built as
 gunicorn would hand them over. Per door (news detail, route lookup, Wagtail's v3 and v2 page
@@ -55,21 +59,24 @@ DOORS = {
     "v3 pages": lambda copy: f"/api/v3/pages/{copy['id']}/",
     "v2 pages": lambda copy: f"/api/v2/pages/{copy['id']}/",
 }
-WARM_UP = 3  # cold copies rendered first per door, so that shared rows are cached
+# Cold copies rendered first per door (--warm), so that shared rows are cached and, on
+# PostgreSQL, the statements are prepared and planned (psycopg prepares after 5 runs).
+WARM_UP = 3
 
 
-def prepare(workdir: Path, copies: int) -> tuple[dict, dict]:
-    """(environment, made copies): api_bench's data, built once per workdir."""
-    env, database = api_bench.bench_environment(workdir)
-    assert database is None, "SQLite only: unset DATABASE_URL"
+def prepare(workdir: Path, copies: int) -> tuple[dict, dict, str | None]:
+    """(environment, made copies, PostgreSQL database to drop): api_bench's data, built once
+    per workdir (a PostgreSQL database is kept with it: its name is saved there)."""
     saved = workdir / "copies.json"
     if saved.exists():
         made = json.loads(saved.read_text())
         if len(made["copies"]) >= copies:
-            return env, made
+            env, _ = api_bench.bench_environment(workdir, made.get("database"))
+            return env, made, None
+    env, database = api_bench.bench_environment(workdir)
     made = api_bench.prepare_data(env, workdir, copies, listing_pages=0)
-    saved.write_text(json.dumps(made))
-    return env, made
+    saved.write_text(json.dumps({**made, "database": database}))
+    return env, made, database
 
 
 class Client:
@@ -108,13 +115,18 @@ class Client:
         return answer["status"], answer["headers"], body
 
 
+WALL: dict[int, float] = {}  # id(urls) → wall-clock ms per request of the last cpu_ms call
+
+
 def cpu_ms(client: Client, urls: list[str], *, expect: str | None = None) -> float:
-    """Mean CPU milliseconds per request of ``urls`` (each requested once, in order)."""
-    started = time.process_time()
+    """Mean CPU milliseconds per request of ``urls`` (each requested once, in order); the
+    wall-clock mean (CPU + waiting for PostgreSQL and Redis) is kept in ``WALL``."""
+    started, wall = time.process_time(), time.perf_counter()
     for url in urls:
         status, headers, body = client.get(url)
         if status != 200 or (expect and headers.get("X-Cache") != expect):
             raise SystemExit(f"{url}: {status} X-Cache {headers.get('X-Cache')} {body[:300]!r}")
+    WALL[id(urls)] = (time.perf_counter() - wall) * 1000 / len(urls)
     return (time.process_time() - started) * 1000 / len(urls)
 
 
@@ -147,6 +159,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--copies", type=int, default=40, help="cold requests per door")
     parser.add_argument("--pings", type=int, default=2000, help="trivial requests, twice")
+    parser.add_argument("--warm", type=int, default=WARM_UP, help="untimed cold requests first")
     parser.add_argument("--workdir", help="keep (and reuse) the SQLite data in this folder")
     parser.add_argument("--profile", choices=sorted(DOORS), help="cProfile this door's colds")
     parser.add_argument("--top", type=int, default=45, help="profile entries shown")
@@ -157,9 +170,10 @@ def main() -> int:
     args = parser.parse_args()
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="newsroom-cold-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    per_door = WARM_UP + args.copies + 1  # + 1: counted for queries
+    per_door = args.warm + args.copies + 1  # + 1: counted for queries
+    database = None
     try:
-        env, made = prepare(workdir, len(DOORS) * per_door)
+        env, made, database = prepare(workdir, len(DOORS) * per_door)
         os.environ.update(env)
         import django
 
@@ -182,30 +196,32 @@ def main() -> int:
         for number, (door, url_of) in enumerate(DOORS.items()):
             mine = copies[number * per_door : (number + 1) * per_door]
             urls = [url_of(copy) for copy in mine]
-            warm, cold, counted = urls[:WARM_UP], urls[WARM_UP:-1], urls[-1]
+            warm, cold, counted = urls[: args.warm], urls[args.warm : -1], urls[-1]
             cpu_ms(client, warm, expect="miss")
             if args.profile == door:
                 profile(client, cold, args.top, args.save)
-                rows.append((door, "cold", None, queries_of(client, counted)))
+                rows.append((door, "cold", None, None, queries_of(client, counted)))
                 continue
-            rows.append((door, "cold", cpu_ms(client, cold, expect="miss"),
-                         queries_of(client, counted)))  # fmt: skip
-            cached = cpu_ms(client, [counted] * 200, expect="hit")
-            rows.append((door, "cached", cached, queries_of(client, counted)))
+            cold_ms = cpu_ms(client, cold, expect="miss")
+            rows.append((door, "cold", cold_ms, WALL[id(cold)], queries_of(client, counted)))
+            again = [counted] * 200
+            cached = cpu_ms(client, again, expect="hit")
+            rows.append((door, "cached", cached, WALL[id(again)], queries_of(client, counted)))
         ping.append(cpu_ms(client, ["/api/v3/ping"] * args.pings))
         trivial = sum(ping) / 2 + args.server_ms
         print(f"\ntrivial /api/v3/ping: {ping[0]:.3f} / {ping[1]:.3f} ms CPU per request"
               f"{f' (+ {args.server_ms} ms server)' if args.server_ms else ''}")  # fmt: skip
-        print(f"{'door':10}{'kind':>8}{'CPU ms':>9}{'% trivial':>11}{'queries':>9}")
-        for door, kind, ms, queries in rows:
+        print(f"{'door':10}{'kind':>8}{'CPU ms':>9}{'% trivial':>11}{'wall ms':>9}{'queries':>9}")
+        for door, kind, ms, wall, queries in rows:
             if ms is None:
-                print(f"{door:10}{kind:>8}{'(profiled)':>20}{queries:>9}")
+                print(f"{door:10}{kind:>8}{'(profiled)':>29}{queries:>9}")
                 continue
             share = trivial / (ms + args.server_ms)
-            print(f"{door:10}{kind:>8}{ms:9.2f}{share:11.1%}{queries:>9}")
+            print(f"{door:10}{kind:>8}{ms:9.2f}{share:11.1%}{wall:9.2f}{queries:>9}")
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+            api_bench.drop_database(database)
     return 0
 
 

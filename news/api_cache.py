@@ -417,7 +417,9 @@ def get_cached(key: str) -> CachedResponse | None:
 def set_cached(key: str, response: CachedResponse) -> None:
     timeout = getattr(settings, "NEWSROOM_API_CACHE_TIMEOUT", 3600)
     try:
-        response_cache().set(_cache_key(key), response, timeout)
+        # With the render's other writes when it is in ``near_cache.write_behind()``; never
+        # copied into the process: an answer's key names the request, not its versions.
+        near_cache.set_many(cache_alias(), {_cache_key(key): response}, timeout, keep=False)
     except Exception:
         logger.warning("API response cache write failed", exc_info=True)
 

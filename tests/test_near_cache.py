@@ -6,7 +6,7 @@ second post reads what it shares with the first (its author's row, the organisat
 images' rendition data) from the process's copy, never from the shared cache; a change is
 still seen at once (the copy is keyed by the generation); what a caller does to a value it got
 does not reach the next caller; the copy stays within its size; nothing is copied in front of a
-cache that is not shared.
+cache that is not shared; a cold render sends everything it caches in one write, at its end.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ pytestmark = pytest.mark.django_db
 
 
 class Recorder:
-    """Records the keys asked of the cache's ``get_many``; the real cache answers."""
+    """Records the keys asked of the cache's ``get_many`` and each write (the keys of one
+    ``set``/``set_many`` call); the real cache answers."""
 
     def __init__(self, cache):
-        self.cache, self.asked = cache, []
+        self.cache, self.asked, self.writes = cache, [], []
 
     def __getattr__(self, name):
         return getattr(self.cache, name)
@@ -37,6 +38,14 @@ class Recorder:
     def get_many(self, keys, *args, **kwargs):
         self.asked += list(keys)
         return self.cache.get_many(keys, *args, **kwargs)
+
+    def set(self, key, *args, **kwargs):
+        self.writes.append([key])
+        return self.cache.set(key, *args, **kwargs)
+
+    def set_many(self, values, *args, **kwargs):
+        self.writes.append(list(values))
+        return self.cache.set_many(values, *args, **kwargs)
 
 
 @pytest.fixture
@@ -115,3 +124,52 @@ def test_nothing_is_copied_in_front_of_a_cache_that_is_not_shared(settings):
     assert not near_cache.active("default")
     assert "newsroom:test:local" not in near_cache._copy()
     assert near_cache.get_many("default", ["newsroom:test:local"]) == {"newsroom:test:local": 1}
+
+
+def test_a_cold_render_sends_what_it_caches_in_one_write_at_its_end(
+    client, shared, news_index, person
+):
+    # The first render of an image makes its renditions (written when they are made).
+    client.get(f"/api/v3/news/{make_post(news_index, person, 'First').pk}/")
+    post = make_post(news_index, person, "Written behind")
+    shared.writes.clear()
+    first = client.get(f"/api/v3/news/{post.pk}/")
+    assert first["X-Cache"] == "miss"
+    # The post's row, its related ids, the cards and the answer: one write, not one per kind.
+    assert len(shared.writes) == 1, shared.writes
+    written = shared.writes[0]
+    assert any(":row:" in key and "news.newspage.visible" in key for key in written)
+    assert any(key.startswith("newsroom:related:") for key in written)
+    assert any(key.startswith("newsroom:answer:") for key in written)
+    # Written to the shared cache, not only to this process's copy: another process (no copy,
+    # no remembered tags) is answered from it, with the same ETag.
+    near_cache.clear()
+    http.known_tags.tags.clear()
+    api_cache._memo.entries.clear()
+    shared.writes.clear()
+    again = client.get(f"/api/v3/news/{post.pk}/")
+    assert again["X-Cache"] == "hit" and again["ETag"] == first["ETag"]
+    assert again.content == first.content
+    assert not shared.writes
+    rows = [key for key in written if ":row:" in key]
+    assert set(rows) <= set(caches["default"].get_many(rows))
+
+
+def test_writes_wait_for_the_end_of_the_block_and_survive_an_error(shared):
+    with pytest.raises(RuntimeError):
+        with near_cache.write_behind():
+            near_cache.set_many("default", {"newsroom:test:a": 1}, 60)
+            with near_cache.write_behind():  # nested: sent with the outer block
+                near_cache.set_many("default", {"newsroom:test:b": 2}, 60)
+                near_cache.set_many("default", {"newsroom:test:answer": 3}, 60, keep=False)
+            assert not shared.writes
+            assert near_cache.get_many("default", ["newsroom:test:a"]) == {"newsroom:test:a": 1}
+            raise RuntimeError("the render failed")
+    assert len(shared.writes) == 1
+    assert sorted(shared.writes[0]) == [
+        "newsroom:test:a",
+        "newsroom:test:answer",
+        "newsroom:test:b",
+    ]
+    assert "newsroom:test:answer" not in near_cache._copy()  # keep=False: no copy
+    assert caches["default"].get("newsroom:test:b") == 2

@@ -41,7 +41,7 @@ from wagtail.api.v3.errors import problem_response
 
 from news import api_cache
 from news.api_cache import CachedResponse
-from news.read import sites
+from news.read import near_cache, sites
 
 JSON = "application/json"
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -295,18 +295,21 @@ def cached_answer(
             return _respond(entry, api_cache.etag_for(key, entry.versions), "hit")
 
     sites.attach(request)  # Wagtail's site and root paths, without a query
-    with api_cache.recording() as deps:
-        result = render()
-    if isinstance(result, HttpResponse):
-        return result
-    deps.tags.update(endpoint_tags(request.path))
-    stored = api_cache.store_versions(request, deps, versions)
-    if stored is None:  # something changed while rendering: serve it, do not keep it
-        return _respond(result, f'"n{secrets.token_hex(12)}"', "miss")
-    known_tags.set(key, tuple(tag for tag, _ in stored))
-    entry = dataclasses.replace(result, versions=stored, related=tuple(sorted(deps.related)))
-    if not bypass:
-        api_cache.set_cached(key, entry)
+    # What the render caches (rows, related ids, cards, the answer) goes to a shared cache in
+    # one round trip at the end.
+    with near_cache.write_behind():
+        with api_cache.recording() as deps:
+            result = render()
+        if isinstance(result, HttpResponse):
+            return result
+        deps.tags.update(endpoint_tags(request.path))
+        stored = api_cache.store_versions(request, deps, versions)
+        if stored is None:  # something changed while rendering: serve it, do not keep it
+            return _respond(result, f'"n{secrets.token_hex(12)}"', "miss")
+        known_tags.set(key, tuple(tag for tag, _ in stored))
+        entry = dataclasses.replace(result, versions=stored, related=tuple(sorted(deps.related)))
+        if not bypass:
+            api_cache.set_cached(key, entry)
     return _respond(entry, api_cache.etag_for(key, stored), "miss")
 
 
