@@ -1,5 +1,6 @@
 """The cold render path's per-process shortcuts give what the ORM and Wagtail give, and never
-go stale: statements compiled once per process (``news.read.statements``) and the sites with
+go stale: statements compiled once per process (``news.read.statements``; lists of ids at a few
+lengths) and the sites with
 their root paths kept under the ``site`` and ``pages`` versions (``news.read.sites``)."""
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from django.utils import timezone
 from wagtail.models import PageViewRestriction, Site
 
 from news import api_cache
+from news.cards import CARD_LINKS
+from news.models import NewsPageAuthor
 from news.read import sites
-from news.read.selectors import news_queryset, visible_news_page_row
+from news.read.selectors import card_links, news_queryset, visible_news_page_row
+from news.read.statements import Statement, padded
 from news.snippets import NewsCategory
 from tests.conftest import publish_news_page
 
@@ -52,6 +56,26 @@ def test_compiled_visible_post_is_the_orm_row(news_index):
         expire_at=timezone.now() - dt.timedelta(seconds=1)
     )
     assert visible_news_page_row(visible.pk) is None
+
+
+def test_a_list_of_ids_is_compiled_at_a_few_lengths_with_the_same_answers(news_index, person):
+    posts = [
+        publish_news_page(
+            news_index, title=f"Post {n}", authors=[NewsPageAuthor(person=person)] if n % 2 else []
+        )
+        for n in range(11)
+    ]
+    ids = [post.pk for post in posts]
+    assert [len(padded(ids[:n])) for n in range(12)] == [0, 1, 2, 4, 4, 8, 8, 8, 8, 16, 16, 16]
+    assert padded(ids[:3]) == [*ids[:3], ids[2]] and len(padded(list(range(70)))) == 128
+    statement = Statement(CARD_LINKS.build)  # compiled shapes of its own, counted below
+    for count in range(1, 12):
+        # The statement (ids padded) and the ORM (ids as given) list the same links.
+        orm = [tuple(row.values()) for row in card_links(ids[:count])]
+        assert statement.run(ids=ids[:count]) == orm, count
+    assert any(kind == "a" for kind, *_ in statement.run(ids=ids))
+    # 11 lengths, 5 statements (1, 2, 4, 8, 16): each prepared and planned once per connection.
+    assert statement._compile.cache_info().currsize == 5
 
 
 def _request(versions: tuple[int, int], host: str = "localhost"):

@@ -156,15 +156,14 @@ def test_a_cold_render_sends_what_it_caches_in_one_write_at_its_end(
 
 
 def test_writes_wait_for_the_end_of_the_block_and_survive_an_error(shared):
-    with pytest.raises(RuntimeError):
-        with near_cache.write_behind():
-            near_cache.set_many("default", {"newsroom:test:a": 1}, 60)
-            with near_cache.write_behind():  # nested: sent with the outer block
-                near_cache.set_many("default", {"newsroom:test:b": 2}, 60)
-                near_cache.set_many("default", {"newsroom:test:answer": 3}, 60, keep=False)
-            assert not shared.writes
-            assert near_cache.get_many("default", ["newsroom:test:a"]) == {"newsroom:test:a": 1}
-            raise RuntimeError("the render failed")
+    with pytest.raises(RuntimeError), near_cache.write_behind():
+        near_cache.set_many("default", {"newsroom:test:a": 1}, 60)
+        with near_cache.write_behind():  # nested: sent with the outer block
+            near_cache.set_many("default", {"newsroom:test:b": 2}, 60)
+            near_cache.set_many("default", {"newsroom:test:answer": 3}, 60, keep=False)
+        assert not shared.writes
+        assert near_cache.get_many("default", ["newsroom:test:a"]) == {"newsroom:test:a": 1}
+        raise RuntimeError("the render failed")
     assert len(shared.writes) == 1
     assert sorted(shared.writes[0]) == [
         "newsroom:test:a",
