@@ -51,6 +51,9 @@ from news.related import (
 logger = logging.getLogger(__name__)
 
 
+VISIBLE_NEWS_PAGE_ROWS = "news.newspage.visible"  # the row cache's label of visible posts
+
+
 def visible_news_page(page_id: int, *, request=None) -> NewsPage | None:
     """The live, public, unexpired post ``page_id`` (bare: no prefetches), or None.
 
@@ -59,7 +62,7 @@ def visible_news_page(page_id: int, *, request=None) -> NewsPage | None:
     """
     api_cache.depends_on(f"page:{page_id}")
     generation = getattr(request, "_newsroom_generation", None) if request is not None else None
-    label = "news.newspage.visible"
+    label = VISIBLE_NEWS_PAGE_ROWS
     if generation is not None:
         rows, absent = api_cache.get_rows(generation, label, [page_id])
         if page_id in absent:
@@ -73,6 +76,14 @@ def visible_news_page(page_id: int, *, request=None) -> NewsPage | None:
         else:
             api_cache.set_rows(generation, label, {page_id: page})
     return page
+
+
+def remember_visible_news_page(page: NewsPage, *, request=None) -> None:
+    """Keep ``page`` (read by another statement, such as a route lookup's) in the row cache
+    where ``visible_news_page`` looks, under the request's content generation."""
+    generation = getattr(request, "_newsroom_generation", None) if request is not None else None
+    if generation is not None:
+        api_cache.set_rows(generation, VISIBLE_NEWS_PAGE_ROWS, {page.pk: page})
 
 
 def _is_bare(page: NewsPage) -> bool:

@@ -408,6 +408,28 @@ def test_listing_compares_expiry_with_the_database_clock(client, news_index):
     assert listing["count"] == 1
 
 
+def test_route_lookup_of_a_post_shows_only_what_readers_may_see(client, news_index, home_page):
+    post = publish_news_page(news_index, title="Routed", slug="routed")
+    draft = publish_news_page(news_index, title="Draft", slug="draft-routed")
+    draft.unpublish()
+    expired = publish_news_page(news_index, title="Expired", slug="expired-routed")
+    type(expired).objects.filter(pk=expired.pk).update(
+        expire_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    private = publish_news_page(news_index, title="Private", slug="private-routed")
+    PageViewRestriction.objects.create(page=private, restriction_type="password", password="x")
+    assert client.get("/api/v3/route/?html_path=/news/routed/").json()["id"] == post.pk
+    for slug in ("draft-routed", "expired-routed", "private-routed"):
+        answer = client.get(f"/api/v3/route/?html_path=/news/{slug}/")
+        assert answer.status_code == 404, slug
+    # A post of another site's tree at the same url_path is not this site's answer.
+    other_root = Page.get_first_root_node().add_child(instance=Page(title="Other", slug="other"))
+    other_index = other_root.add_child(instance=type(news_index)(title="News", slug="news"))
+    stray = publish_news_page(other_index, title="Stray", slug="stray")
+    type(stray).objects.filter(pk=stray.pk).update(url_path=f"{home_page.url_path}news/stray/")
+    assert client.get("/api/v3/route/?html_path=/news/stray/").status_code == 404
+
+
 def test_route_lookup_stays_within_the_site(client, home_page, news_index):
     # A live page outside the site's tree with the same url_path as the site's root (as a
     # queryset-renamed starter page can have) must not answer for the site's "/".

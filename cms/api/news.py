@@ -29,9 +29,20 @@ from news.api_cache import CachedResponse
 from news.feeds import FEED_FORMATS, render_feed
 from news.models import NewsPage, NewsPageTag
 from news.read.resolver import page_path
-from news.read.selectors import card_values, news_queryset, reader_visible, with_card_prefetches
+from news.read.selectors import (
+    card_values,
+    news_queryset,
+    reader_visible,
+    visible_news_page_at,
+    with_card_prefetches,
+)
 from news.read.statements import Statement, compiled_rows_query, convert_rows, statement_cursor
-from news.serializers import cards_for_rows, page_detail, visible_news_page
+from news.serializers import (
+    cards_for_rows,
+    page_detail,
+    remember_visible_news_page,
+    visible_news_page,
+)
 from search.filters import FILTER_PARAMS, ParamError, parse_filters
 
 ERRORS = {400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem}
@@ -249,6 +260,13 @@ def _route(request: HttpRequest, html_path: str):
     root_path = site.root_page.url_path
     url_path = root_path + "".join(f"{part}/" for part in components)
 
+    # Most paths are posts': the post's row in one statement (kept in the row cache for its
+    # detail); any other page is found by path, then read as its type.
+    post = visible_news_page_at(url_path, site.root_page.path)
+    if post is not None:
+        api_cache.depends_on(f"page:{post.pk}")
+        remember_visible_news_page(post, request=request)
+        return json_result(page_detail(post, request=request))
     rows = _route_statement(site.root_page.path).run(url_path=url_path)
     row = rows[0] if rows else None
     # The answer shows that page (its own tags are recorded as it renders) or, for a

@@ -152,6 +152,32 @@ def visible_news_page_row(page_id: int) -> Model | None:
     return instances(news_page, rows, NEWS_CARD_RELATED)[0] if rows else None
 
 
+@functools.cache
+def _visible_news_page_at_statement(root_path: str) -> Statement:
+    """Compiled once per process and site (the root path is compiled in: ``startswith``
+    escapes its value, so it cannot be swapped in at run time)."""
+
+    def build(url_path: str) -> QuerySet:
+        news_page, _author = _news_models()
+        return (
+            news_queryset(now=Now())
+            .filter(url_path=url_path, path__startswith=root_path)
+            .order_by("pk")
+            .values_list(*row_fields(news_page, NEWS_CARD_RELATED))[:1]
+        )
+
+    return Statement(build)
+
+
+def visible_news_page_at(url_path: str, root_path: str) -> Model | None:
+    """The post at ``url_path`` in the page tree under ``root_path`` (a site's root page's
+    tree path) if readers may see it, as ``visible_news_page_row`` gives it: a route lookup
+    of a post (most of them) in one statement instead of finding the page, then the post."""
+    news_page, _author = _news_models()
+    rows = _visible_news_page_at_statement(root_path).run(url_path=url_path)
+    return instances(news_page, rows, NEWS_CARD_RELATED)[0] if rows else None
+
+
 def _visible_page_by_path(path: str) -> QuerySet:
     return (
         reader_visible(Page.objects.filter(path=path), now=Now())
