@@ -46,7 +46,7 @@ from django.utils.dateparse import parse_datetime
 
 from news import shared_generation
 from news.read import near_cache
-from news.read.statements import statement_cursor
+from news.read.statements import padded, statement_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -163,9 +163,12 @@ def _select_versions(tags: Iterable[str]) -> tuple[tuple | None, dict[str, int]]
     )
     params: list[Any] = [GENERATION_ROW_ID]
     if tags:
-        marks = ", ".join(["%s"] * len(tags))
+        # At a few lengths (the last tag repeated), so that PostgreSQL prepares and plans a
+        # few statements rather than one per number of tags (news.read.statements).
+        listed = padded(tags)
+        marks = ", ".join(["%s"] * len(listed))
         sql += f" UNION ALL SELECT tag, version, NULL, NULL FROM {versions} WHERE tag IN ({marks})"
-        params += tags
+        params += listed
     with statement_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

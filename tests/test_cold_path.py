@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import PageViewRestriction, Site
 
@@ -76,6 +78,21 @@ def test_a_list_of_ids_is_compiled_at_a_few_lengths_with_the_same_answers(news_i
     assert any(kind == "a" for kind, *_ in statement.run(ids=ids))
     # 11 lengths, 5 statements (1, 2, 4, 8, 16): each prepared and planned once per connection.
     assert statement._compile.cache_info().currsize == 5
+
+
+def test_versions_are_read_with_a_few_statement_shapes(home_page):
+    tags = [f"page:{n}" for n in range(1, 10)]
+    api_cache.bump(tags[::2], "test: some tags have versions")
+    _row, everything = api_cache._select_versions(tags)
+    assert sum(1 for version in everything.values() if version) == 5
+    lengths: set[int] = set()
+    for count in range(1, len(tags) + 1):
+        with CaptureQueriesContext(connection) as queries:
+            _row, versions = api_cache._select_versions(tags[:count])
+        assert versions == {tag: everything[tag] for tag in tags[:count]}
+        listed = queries.captured_queries[0]["sql"].rsplit(" IN (", 1)[1]
+        lengths.add(len(listed.split(", ")))
+    assert lengths == {1, 2, 4, 8, 16}  # the lengths of the tag lists sent
 
 
 def _request(versions: tuple[int, int], host: str = "localhost"):

@@ -168,7 +168,7 @@ def _preparing_cursor_class() -> type:
     return PreparingCursor
 
 
-def padded(ids: Sequence[int]) -> Sequence[int]:
+def padded(ids: Sequence[Any]) -> Sequence[Any]:
     """``ids`` at a length of 1, 2, 4, 8, 16, 32, 64 or a multiple of 64, its last id repeated
     (the same set for an ``IN`` list); an empty sequence stays empty."""
     count = len(ids)
