@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cms.settings.database import PREPARE_THRESHOLD
 from news.read.selectors import visible_news_page_row
-from news.read.statements import statement_cursor
+from news.read.statements import numbered, statement_cursor
 from news.related import related_card_rows
 from tests.conftest import publish_news_page
 
@@ -76,3 +76,27 @@ def test_without_a_threshold_nothing_is_prepared(news_index):
 def test_the_statement_cursor_runs_plain_sql_on_every_database(news_index):
     post = publish_news_page(news_index, title="Plain")
     run_often(f"plain-{uuid.uuid4().hex}", post.pk)
+
+
+def test_placeholders_are_numbered_as_postgresql_numbers_them():
+    assert numbered("SELECT %s, '%%' || %s FROM t WHERE a IN (%s, %s)") == (
+        "SELECT $1, '%' || $2 FROM t WHERE a IN ($3, $4)"
+    )
+    assert numbered("SELECT 1") == "SELECT 1"
+
+
+def test_a_statement_with_many_values_and_a_percent_sign_answers_right(news_index):
+    # Over psycopg's own cache of converted statements (50 values): numbered once per
+    # process, on the raw cursor, for the same answer as Django's own cursor gives.
+    posts = [publish_news_page(news_index, title=f"Many {n}") for n in range(3)]
+    ids = [post.pk for post in posts] + [10**9 + n for n in range(60)]
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"SELECT id, '100%%' FROM wagtailcore_page WHERE id IN ({marks}) ORDER BY id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        expected = cursor.fetchall()
+    assert expected == [(post.pk, "100%") for post in posts]
+    for _ in range(PREPARE_THRESHOLD + 2):
+        with statement_cursor() as cursor:
+            cursor.execute(sql, ids)
+            assert cursor.fetchall() == expected
