@@ -2,10 +2,11 @@
 visible posts, in every ordering and filter, before and after the changes that move a post in
 or out of it.
 
-The listing reads a page's ids along the posts' date index and counts the total apart: a
-short page ends the listing (its end is the total), otherwise the count is kept per content
-generation and filters in the row cache. These tests hold the pages to an oracle (the ORM's
-visible posts, sorted in Python) and check that the count is read once per generation.
+The listing keeps its order (the ids of the posts that pass its filters, sorted; the first
+5,000) per content generation, filters and ordering in the row cache, and serves a page as a
+slice of it (its length is the total); past a bounded order a page is read along the posts'
+date index by offset and the total counted apart. These tests hold the pages to an oracle (the
+ORM's visible posts, sorted in Python) and check that the order is read once per generation.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
+from cms.api import news
 from news import api_cache
 from news.models import NewsPage
 from news.read.selectors import reader_visible
@@ -110,14 +112,56 @@ def test_filters_have_totals_of_their_own(client, posts):
     assert walk(client, 2, extra="&tag=absent") == ([], {0})
 
 
-def test_the_count_is_read_once_per_generation(client, posts):
-    def count_statements(url: str) -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        return sum("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+def statements(client, url: str) -> dict[str, int]:
+    """The listing's statements one request ran: the order, the page by offset, the count."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    texts = [q["sql"].upper() for q in queries.captured_queries]
+    return {
+        "order": sum(f"LIMIT {news.LISTING_ORDER_MAX + 1}" in sql for sql in texts),
+        "offset": sum(" OFFSET " in sql for sql in texts),
+        "count": sum("COUNT(" in sql for sql in texts),
+    }
 
-    assert count_statements("/api/v3/news/?limit=2") == 1  # a full page: counted
-    assert count_statements("/api/v3/news/?limit=2&offset=2") == 0  # the same generation
-    assert count_statements("/api/v3/news/?limit=2&offset=6") == 0  # short: its end is all
+
+def test_the_order_is_read_once_per_generation(client, posts):
+    # The first page reads the order (which is also the total), no page by offset, no count.
+    assert statements(client, "/api/v3/news/?limit=2") == {"order": 1, "offset": 0, "count": 0}
+    for offset in (2, 4, 6):  # the same generation: slices of the kept order
+        url = f"/api/v3/news/?limit=2&offset={offset}"
+        assert statements(client, url) == {"order": 0, "offset": 0, "count": 0}
+    assert statements(client, "/api/v3/news/?limit=2&ordering=title")["order"] == 1  # its own
     posts[3].save_revision().publish()  # a new generation
-    assert count_statements("/api/v3/news/?limit=2&offset=4") == 1
+    assert statements(client, "/api/v3/news/?limit=2&offset=4")["order"] == 1
+
+
+@pytest.fixture
+def short_order(monkeypatch):
+    """A kept order of 3 posts at most (the statement compiles the bound in)."""
+    monkeypatch.setattr(news, "LISTING_ORDER_MAX", 3)
+    news._listing_order_statement.cache_clear()
+    yield
+    news._listing_order_statement.cache_clear()
+
+
+@pytest.mark.parametrize("ordering", ["-date", "title"])
+def test_pages_past_a_bounded_order_are_read_by_offset(client, posts, short_order, ordering):
+    ids, totals = walk(client, 2, ordering)
+    assert ids == expected_ids(ordering) and totals == {len(posts)}
+    # Past the kept 3: the page by offset, and the total counted (once per generation);
+    # within them: a slice.
+    api_cache.invalidate("test: a new generation")
+    url = f"/api/v3/news/?limit=2&ordering={ordering}"
+    assert statements(client, f"{url}&offset=2") == {"order": 1, "offset": 1, "count": 1}
+    assert statements(client, f"{url}&offset=0") == {"order": 0, "offset": 0, "count": 0}
+
+
+def test_a_kept_order_naming_a_hidden_post_gives_the_page_by_offset(client, posts, monkeypatch):
+    hidden = posts[5]
+    hidden.unpublish()
+    stale = news.ListingOrder([p.pk for p in reversed(posts)], complete=True)
+    assert hidden.pk in stale.ids[:2]
+    monkeypatch.setattr(news, "_listing_order", lambda *args: stale)
+    body = client.get("/api/v3/news/?limit=2").json()
+    assert [item["id"] for item in body["items"]] == expected_ids("-date")[:2]
+    assert body["count"] == len(posts) - 1
