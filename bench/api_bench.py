@@ -28,8 +28,9 @@ listing of 20 (``/api/v3/news/?limit=20``):
 - cold: answers never requested before — a different copy per request (listing: a different
   page of 20 copies per request), so the answer, the page's rows, body and cards are in no
   cache; what posts share (people, organisations, images and their renditions, the site,
-  the listing's order of posts for the generation) is cached after the first few. ``--warm`` (``--warm-listings``) untimed cold requests on other
-  copies come first (24 of each: about 12 per worker), so that each worker has compiled its
+  the listing's order of posts for the generation) is cached after the first few. ``--warm``
+  (``--warm-listings``) untimed cold requests on other copies come first (24 of each: about
+  12 per worker), so that each worker has compiled its
   statements, psycopg has prepared them (after 5 runs on a connection) and PostgreSQL has
   settled on their plans (its first 5 runs of a prepared statement are planned anew) — once
   per process and kept connection (``DB_CONN_MAX_AGE``, 10 minutes), not once per publish;
