@@ -30,10 +30,10 @@ listing of 20 (``/api/v3/news/?limit=20``):
   cache; what posts share (people, organisations, images and their renditions, the site,
   the listing's order of posts for the generation) is cached after the first few. ``--warm``
   (``--warm-listings``) untimed cold requests on other copies come first (24 of each: about
-  12 per worker), so that each worker has compiled its
-  statements, psycopg has prepared them (after 5 runs on a connection) and PostgreSQL has
-  settled on their plans (its first 5 runs of a prepared statement are planned anew) — once
-  per process and kept connection (``DB_CONN_MAX_AGE``, 10 minutes), not once per publish;
+  12 per worker), so that each worker has compiled its statements, psycopg has prepared them
+  (after 5 runs on a connection) and PostgreSQL has settled on their plans (its first 5 runs
+  of a prepared statement are planned anew) — once per process and kept connection
+  (``DB_CONN_MAX_AGE``, 10 minutes), not once per publish;
   then ``--cold`` (``--cold-listings``) timed ones, requested by curl (``--parallel``, as
   many at a time as wrk's connections: a client in C like wrk, so that the client's own CPU
   weighs on the shared cores as little as in the other rows), each answer checked to be a 200

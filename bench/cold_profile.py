@@ -115,19 +115,16 @@ class Client:
         return answer["status"], answer["headers"], body
 
 
-WALL: dict[int, float] = {}  # id(urls) → wall-clock ms per request of the last cpu_ms call
-
-
-def cpu_ms(client: Client, urls: list[str], *, expect: str | None = None) -> float:
-    """Mean CPU milliseconds per request of ``urls`` (each requested once, in order); the
-    wall-clock mean (CPU + waiting for PostgreSQL and Redis) is kept in ``WALL``."""
+def timed(client: Client, urls: list[str], *, expect: str | None = None) -> tuple[float, float]:
+    """Mean CPU and wall-clock milliseconds per request of ``urls`` (each requested once, in
+    order); the wall clock adds the waits for PostgreSQL and Redis to the CPU."""
     started, wall = time.process_time(), time.perf_counter()
     for url in urls:
         status, headers, body = client.get(url)
         if status != 200 or (expect and headers.get("X-Cache") != expect):
             raise SystemExit(f"{url}: {status} X-Cache {headers.get('X-Cache')} {body[:300]!r}")
-    WALL[id(urls)] = (time.perf_counter() - wall) * 1000 / len(urls)
-    return (time.process_time() - started) * 1000 / len(urls)
+    cpu = (time.process_time() - started) * 1000 / len(urls)
+    return cpu, (time.perf_counter() - wall) * 1000 / len(urls)
 
 
 def queries_of(client: Client, url: str) -> int:
@@ -192,22 +189,21 @@ def main() -> int:
         client.get(api_bench_source)  # renditions of the shared images exist
 
         rows = []
-        ping = [cpu_ms(client, ["/api/v3/ping"] * args.pings)]
+        ping = [timed(client, ["/api/v3/ping"] * args.pings)[0]]
         for number, (door, url_of) in enumerate(DOORS.items()):
             mine = copies[number * per_door : (number + 1) * per_door]
             urls = [url_of(copy) for copy in mine]
             warm, cold, counted = urls[: args.warm], urls[args.warm : -1], urls[-1]
-            cpu_ms(client, warm, expect="miss")
+            timed(client, warm, expect="miss")
             if args.profile == door:
                 profile(client, cold, args.top, args.save)
                 rows.append((door, "cold", None, None, queries_of(client, counted)))
                 continue
-            cold_ms = cpu_ms(client, cold, expect="miss")
-            rows.append((door, "cold", cold_ms, WALL[id(cold)], queries_of(client, counted)))
-            again = [counted] * 200
-            cached = cpu_ms(client, again, expect="hit")
-            rows.append((door, "cached", cached, WALL[id(again)], queries_of(client, counted)))
-        ping.append(cpu_ms(client, ["/api/v3/ping"] * args.pings))
+            cold_ms, cold_wall = timed(client, cold, expect="miss")
+            rows.append((door, "cold", cold_ms, cold_wall, queries_of(client, counted)))
+            cached, cached_wall = timed(client, [counted] * 200, expect="hit")
+            rows.append((door, "cached", cached, cached_wall, queries_of(client, counted)))
+        ping.append(timed(client, ["/api/v3/ping"] * args.pings)[0])
         trivial = sum(ping) / 2 + args.server_ms
         print(f"\ntrivial /api/v3/ping: {ping[0]:.3f} / {ping[1]:.3f} ms CPU per request"
               f"{f' (+ {args.server_ms} ms server)' if args.server_ms else ''}")  # fmt: skip

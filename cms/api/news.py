@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+from collections.abc import Callable
 from typing import Any, Literal
 
 from django.db import connection
@@ -162,17 +163,28 @@ def _listing_total(
     """
     if 0 < found < limit or (found == 0 and offset == 0):
         return offset + found
-    generation = api_cache.current_generation(request)
-    label = "news.listing.count:" + hashlib.sha256(repr(filters).encode()).hexdigest()[:20]
+
+    def count() -> int:
+        sql, params = _count_statement(connection.vendor, filters)
+        with statement_cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
+    return _kept_per_generation(
+        api_cache.current_generation(request), "news.listing.count", filters, count
+    )
+
+
+def _kept_per_generation(generation: str, name: str, key: Any, read: Callable[[], Any]) -> Any:
+    """``read()``, once per content generation and ``key`` (hashed), kept in the row cache:
+    what a listing reads about all of its posts (its total, its order)."""
+    label = f"{name}:{hashlib.sha256(repr(key).encode()).hexdigest()[:20]}"
     cached, _absent = api_cache.get_rows(generation, label, [0])
     if 0 in cached:
         return cached[0]
-    sql, params = _count_statement(connection.vendor, filters)
-    with statement_cursor() as cursor:
-        cursor.execute(sql, params)
-        (total,) = cursor.fetchone()
-    api_cache.set_rows(generation, label, {0: total})
-    return total
+    value = read()
+    api_cache.set_rows(generation, label, {0: value})
+    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,18 +221,15 @@ def _listing_order(request: HttpRequest, filters: tuple, ordering: str) -> Listi
     generation = getattr(request, "_newsroom_generation", None)
     if generation is None:
         return None
-    key = hashlib.sha256(repr((filters, ordering)).encode()).hexdigest()[:20]
-    label = "news.listing.order:" + key
-    cached, _absent = api_cache.get_rows(generation, label, [0])
-    if 0 in cached:
-        return cached[0]
-    sql, params = _listing_order_statement(connection.vendor, filters, ordering)
-    with statement_cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [pk for (pk,) in cursor.fetchall()]
-    order = ListingOrder(ids[:LISTING_ORDER_MAX], complete=len(ids) <= LISTING_ORDER_MAX)
-    api_cache.set_rows(generation, label, {0: order})
-    return order
+
+    def order() -> ListingOrder:
+        sql, params = _listing_order_statement(connection.vendor, filters, ordering)
+        with statement_cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [pk for (pk,) in cursor.fetchall()]
+        return ListingOrder(ids[:LISTING_ORDER_MAX], complete=len(ids) <= LISTING_ORDER_MAX)
+
+    return _kept_per_generation(generation, "news.listing.order", (filters, ordering), order)
 
 
 @router.get(
