@@ -10,21 +10,23 @@ reference index and the redirect; and they pin one committed transaction per pos
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
+from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
-from wagtail.models import ModelLogEntry, Page, PageLogEntry, ReferenceIndex, Revision
+from wagtail.models import Locale, ModelLogEntry, Page, PageLogEntry, ReferenceIndex, Revision
 from wagtail.search.models import IndexEntry
 
 from news.importers.jekyll import parse_post
 from news.importers.writer import JekyllWriter
-from news.models import NewsPage
+from news.models import NewsIndexPage, NewsPage
 from news.serializers import page_detail
 from news.snippets import NewsCategory, Organisation, Person
 from search.models import SearchDocument
@@ -248,3 +250,44 @@ def test_each_post_is_one_committed_transaction(news_index, monkeypatch) -> None
     titles = {p.title for p in posts if p.source_key == failing}
     assert not PageLogEntry.objects.filter(label__in=titles).exists()
     assert SearchDocument.objects.count() == len(statuses)
+
+
+def test_a_new_post_takes_its_parents_locale(home_page) -> None:
+    """The writer gives a new page its parent's locale itself (Wagtail's default, which it
+    would otherwise look up with two queries), also when that is not the default locale."""
+    french = Locale.objects.create(language_code="fr")
+    index = NewsIndexPage(title="Actualités", slug="actualites", locale=french)
+    home_page.add_child(instance=index)
+    index.save_revision().publish()
+    result = JekyllWriter(index).write(parse_post(SEED_POST))
+    assert result.status == "created", result
+    assert NewsPage.objects.get(pk=result.page_id).locale_id == french.pk != home_page.locale_id
+
+
+def _import_recording(news_index, posts) -> list[str]:
+    """Write ``posts`` in one run; the statements Django's SQL record kept meanwhile."""
+    reset_queries()
+    JekyllWriter(news_index).write_all(posts)
+    assert "make_debug_cursor" not in vars(connection)  # the record is back after the run
+    return [query["sql"] for query in connection.queries]
+
+
+def test_a_run_under_debug_keeps_no_sql_record(news_index, settings, caplog) -> None:
+    """Under DEBUG Django keeps (and on SQLite re-quotes) every statement: the run does not,
+    unless a test captures queries or the SQL logger is on."""
+    settings.DEBUG = True
+    posts = [parse_post(p) for p in [*sorted((FIXTURES / "posts").glob("*.md")), SEED_POST]]
+    assert len(posts) == 3
+    assert _import_recording(news_index, posts[:1]) == []
+    # Still recorded once the run is over.
+    assert NewsPage.objects.filter(source_path=posts[0].source_key).exists()
+    assert any("news_newspage" in query["sql"] for query in connection.queries)
+    with CaptureQueriesContext(connection) as captured:
+        JekyllWriter(news_index).write_all(posts[1:2])
+    assert any("INSERT INTO" in query["sql"] for query in captured.captured_queries)
+    caplog.set_level(logging.DEBUG, logger="django.db.backends")
+    kept = _import_recording(news_index, posts[2:3])
+    assert any("INSERT INTO" in sql for sql in kept)
+    assert any(
+        r.name == "django.db.backends" and "INSERT INTO" in r.getMessage() for r in caplog.records
+    )

@@ -75,6 +75,9 @@ def sanitise_html(html: str) -> str:
     )
 
 
+# Pure too, and a post's paragraphs are read as text three times when it is saved (word
+# count, search document, membership phrases).
+@functools.lru_cache(maxsize=4096)
 def plain_text(html: str) -> str:
     """Visible text of an HTML fragment (for word counts, summaries and search)."""
     text = nh3.clean(BLOCK_BOUNDARY.sub(" ", html or ""), tags=set())
