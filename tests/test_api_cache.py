@@ -17,8 +17,10 @@ from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import PageViewRestriction
 
+from cms.api import http
 from cms.api import news as news_api
 from news import api_cache
+from news.read import near_cache
 from news.serializers import page_detail
 from tests.conftest import make_image, publish_news_page
 
@@ -68,6 +70,32 @@ def test_every_public_get_has_etag_and_cache_control_and_answers_304(client, pos
     assert again["ETag"] == etag
     other = client.get(url, HTTP_IF_NONE_MATCH='"something-else"')
     assert other.status_code == 200
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_a_process_that_never_gave_the_answer_still_answers_304(client, post, url, settings):
+    """Behind a load balancer the client revalidates at another process, which has never
+    given that answer (its own memory cache, no remembered tags): it finds the same ETag
+    once it has the answer, and sends a 304, not the bytes again."""
+    url = url.format(post=post.pk)
+    settings.CACHES = {
+        **settings.CACHES,
+        "process_a": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "a"},
+        "process_b": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "b"},
+    }
+    settings.NEWSROOM_API_CACHE_ALIAS = "process_a"
+    first = client.get(url)
+    assert first.status_code == 200
+    settings.NEWSROOM_API_CACHE_ALIAS = "process_b"
+    http.known_tags.tags.clear()
+    api_cache._memo.entries.clear()
+    near_cache.clear()
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304, again.content[:200]
+    assert again.content == b"" and again["ETag"] == first["ETag"]
+    if first["X-Cache"] != "bypass":
+        assert again["X-Cache"] == "miss"  # rendered here, then found to be what the client has
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])["X-Cache"] == "hit"
 
 
 def test_revalidation_costs_one_query(client, post):

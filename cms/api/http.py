@@ -209,7 +209,18 @@ def _valid(request: HttpRequest, entry: CachedResponse | None, versions: dict) -
     return True
 
 
-def _respond(entry: CachedResponse, etag: str, x_cache: str) -> HttpResponse:
+def _not_modified(etag: str, x_cache: str) -> HttpResponse:
+    response = HttpResponse(status=304)
+    response["X-Cache"] = x_cache
+    return _finish(response, etag)
+
+
+def _respond(request: HttpRequest, entry: CachedResponse, etag: str, x_cache: str) -> HttpResponse:
+    """The entry's bytes; a 304 when the client already holds them. A process that has not
+    answered this request before finds the ETag only now, after reading or rendering the
+    answer, and the client may have it from another process."""
+    if entry.status == 200 and if_none_match(request, etag):
+        return _not_modified(etag, x_cache)
     response = HttpResponse(entry.body, status=entry.status, content_type=entry.content_type)
     for name, value in entry.headers:
         response[name] = value
@@ -254,11 +265,11 @@ def answer_from_cache(request: HttpRequest) -> HttpResponse | None:
         versions, entry = _versions_and_entry(request, key, tags)
     etag = api_cache.etag_for(key, [(tag, versions[tag]) for tag in tags])
     if if_none_match(request, etag):
-        return _finish(HttpResponse(status=304), etag)
+        return _not_modified(etag, "hit")
     if revalidating:
         entry = api_cache.get_cached(key)
     if _valid(request, entry, versions):
-        return _respond(entry, api_cache.etag_for(key, entry.versions), "hit")
+        return _respond(request, entry, api_cache.etag_for(key, entry.versions), "hit")
     return None
 
 
@@ -287,12 +298,12 @@ def cached_answer(
     if tags:
         etag = api_cache.etag_for(key, [(tag, versions[tag]) for tag in tags])
         if if_none_match(request, etag):
-            return _finish(HttpResponse(status=304), etag)
+            return _not_modified(etag, "hit")
     if not bypass:
         if not looked_up:
             entry = api_cache.get_cached(key)
         if _valid(request, entry, versions):
-            return _respond(entry, api_cache.etag_for(key, entry.versions), "hit")
+            return _respond(request, entry, api_cache.etag_for(key, entry.versions), "hit")
 
     sites.attach(request)  # Wagtail's site and root paths, without a query
     # What the render caches (rows, related ids, cards, the answer) goes to a shared cache in
@@ -305,12 +316,12 @@ def cached_answer(
         deps.tags.update(endpoint_tags(request.path))
         stored = api_cache.store_versions(request, deps, versions)
         if stored is None:  # something changed while rendering: serve it, do not keep it
-            return _respond(result, f'"n{secrets.token_hex(12)}"', "miss")
+            return _respond(request, result, f'"n{secrets.token_hex(12)}"', "miss")
         known_tags.set(key, tuple(tag for tag, _ in stored))
         entry = dataclasses.replace(result, versions=stored, related=tuple(sorted(deps.related)))
         if not bypass:
             api_cache.set_cached(key, entry)
-    return _respond(entry, api_cache.etag_for(key, stored), "miss")
+    return _respond(request, entry, api_cache.etag_for(key, stored), "miss")
 
 
 def public_response(
