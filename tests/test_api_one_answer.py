@@ -287,3 +287,33 @@ def test_media_urls_are_absolute_on_every_door(client, news_index, settings, doo
     urls = [image["src"], *(rendition["url"] for rendition in image["renditions"])]
     assert all(url.startswith("https://media.example.org/media/") for url in urls), urls
     assert "https://media.example.org/media/" in image["srcset"]
+
+
+@pytest.mark.parametrize(
+    "door", [*DOORS, "v2 images listing", "v2 documents listing", "v3 news listing"]
+)
+def test_every_door_answers_compact_json(client, news_index, image, door):
+    """No door pads its answer with indentation (Wagtail's v2 indents by four spaces: a third
+    more bytes, and Python's slow encoder); the same JSON once parsed."""
+    post = publish_news_page(news_index, title="Compact", summary="Nothing\\nextra")
+    _document("Compact notes")
+    url = {
+        **door_urls(post),
+        "v2 images listing": "/api/v2/images/",
+        "v2 documents listing": "/api/v2/documents/",
+        "v3 news listing": "/api/v3/news/",
+    }[door]
+    response = client.get(url, follow=True)
+    assert response.status_code == 200, response.content[:200]
+    assert b"\n" not in response.content.strip()
+    assert json.loads(response.content)
+
+
+def test_asking_for_indentation_changes_nothing(client, news_index):
+    """One answer per URL, as the answer cache keeps it: the first client's ``Accept``
+    parameters cannot decide what every later client gets."""
+    post = publish_news_page(news_index, title="Indented")
+    url = f"/api/v2/pages/{post.pk}/"
+    indented = client.get(url, HTTP_ACCEPT="application/json; indent=4")
+    assert indented.status_code == 200 and b"\n" not in indented.content
+    assert client.get(url).content == indented.content

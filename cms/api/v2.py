@@ -22,8 +22,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, QuerySet, Window
 from django.http import Http404
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, classproperty
 from rest_framework.exceptions import APIException
+from rest_framework.renderers import JSONRenderer
 from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.serializers import PageParentField, PageSerializer, get_serializer_class
@@ -194,7 +195,31 @@ def _serializer_class(endpoint, router, model, fields_config, show_details, nest
     )
 
 
-class NewsroomPagesAPIViewSet(ProblemErrorsMixin, SerializerClassOnce, PagesAPIViewSet):
+class CompactJSONRenderer(JSONRenderer):
+    """JSON without indentation, whatever the request asks (``Accept: …; indent=4``): one
+    answer per URL, as the answer cache keeps it."""
+
+    def get_indent(self, accepted_media_type, renderer_context):
+        return None
+
+
+class CompactJSON:
+    """Answers without Wagtail's four-space indentation, as every other door answers: a third
+    fewer bytes, written by Python's C encoder (an indented answer goes through the
+    pure-Python one, a sixth of a cold page's CPU). The same JSON once parsed; the browsable
+    API (a browser's ``text/html``) still indents."""
+
+    @classproperty
+    def renderer_classes(cls):
+        return [
+            CompactJSONRenderer if renderer is JSONRenderer else renderer
+            for renderer in super().renderer_classes
+        ]
+
+
+class NewsroomPagesAPIViewSet(
+    ProblemErrorsMixin, CompactJSON, SerializerClassOnce, PagesAPIViewSet
+):
     base_serializer_class = NewsroomPageSerializer
     pagination_class = WindowCountPagination
     # Related posts need one query per post: only on a post's own detail.
@@ -252,11 +277,15 @@ class NewsroomPagesAPIViewSet(ProblemErrorsMixin, SerializerClassOnce, PagesAPIV
         )
 
 
-class NewsroomImagesAPIViewSet(ProblemErrorsMixin, SerializerClassOnce, ImagesAPIViewSet):
+class NewsroomImagesAPIViewSet(
+    ProblemErrorsMixin, CompactJSON, SerializerClassOnce, ImagesAPIViewSet
+):
     pass
 
 
-class NewsroomDocumentsAPIViewSet(ProblemErrorsMixin, SerializerClassOnce, DocumentsAPIViewSet):
+class NewsroomDocumentsAPIViewSet(
+    ProblemErrorsMixin, CompactJSON, SerializerClassOnce, DocumentsAPIViewSet
+):
     def get_queryset(self):
         # Documents in a collection with a view restriction are private.
         visible = public_documents(super().get_queryset())
