@@ -124,16 +124,15 @@ class JekyllWriter(BodyMixin, PeopleMixin, ImagesMixin):
         self.plan(posts)
         summary = Summary()
         self._in_run = True
-        try:
-            with sql_record_paused():
+        with sql_record_paused():
+            try:
                 for post in sorted(posts, key=_post_order):
                     result = self.write(post)
                     summary.add(result)
                     if report is not None:
                         report(result)
-        finally:
-            self._in_run = False
-            with sql_record_paused():
+            finally:
+                self._in_run = False
                 self._update_admin_search()
         return summary
 
